@@ -1,0 +1,45 @@
+#pragma once
+// One validated configuration per program, read in this order: built-in defaults, a JSON
+// file, TAFEL_* environment variables, then command-line flags (applied by app/ through
+// set()). Every error names the field and where its value came from.
+#include "core/error.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace tafel {
+
+struct Config {
+    std::filesystem::path data_dir = "data";   // raw/, published/, tmp/, the SQLite file
+    std::string database_url;                  // empty: sqlite:<data_dir>/tafel.db
+    std::string listen_address = "127.0.0.1"; // player and recorder control
+    std::uint16_t player_port = 8080;
+    std::uint16_t control_port = 8090;
+    std::uint16_t rtp_port_min = 40000;        // UDP ports handed out to streams
+    std::uint16_t rtp_port_max = 40999;
+    std::string public_url;                    // empty: http://<listen_address>:<player_port>
+    std::string secret = "";                   // shared secret with the portal (HMAC)
+    int workers = 1;                           // concurrent processing jobs
+    int encoder_threads = 0;                   // 0: one per core
+    std::string log_level = "info";
+
+    // Applies one "key=value" setting (flag or file or env), naming the source in errors.
+    Result<void> set(const std::string& key, const std::string& value, const std::string& source);
+
+    // Defaults, then `file` (if given; JSON object of the keys above), then the environment
+    // (TAFEL_DATA_DIR, TAFEL_PLAYER_PORT, …, looked up through `getenv`).
+    static Result<Config> load(const std::optional<std::filesystem::path>& file,
+                               const std::function<const char*(const char*)>& getenv);
+
+    // Cross-field checks (port range order, workers > 0); call after all set() calls.
+    Result<void> validate() const;
+
+    std::string effective_database_url() const;
+    std::string effective_public_url() const;
+};
+
+} // namespace tafel

@@ -1,0 +1,54 @@
+#include "core/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace {
+auto env_of(std::map<std::string, std::string> vars) {
+    return [vars = std::move(vars)](const char* name) -> const char* {
+        auto it = vars.find(name);
+        return it == vars.end() ? nullptr : it->second.c_str();
+    };
+}
+} // namespace
+
+TEST_CASE("config reads file, then environment, then flags", "[unit][core]") {
+    const auto dir = std::filesystem::temp_directory_path() / "tafel-config-test";
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "tafel.json";
+    std::ofstream(file) << R"({"player_port": 9000, "data_dir": "/srv/tafel", "workers": 2})";
+
+    auto config = tafel::Config::load(file, env_of({{"TAFEL_PLAYER_PORT", "9100"}}));
+    REQUIRE(config.has_value());
+    CHECK(config->player_port == 9100); // environment beats the file
+    CHECK(config->data_dir == "/srv/tafel");
+    CHECK(config->workers == 2);
+    REQUIRE(config->set("player_port", "9200", "flag --player-port"));
+    CHECK(config->player_port == 9200); // a flag beats both
+    CHECK(config->effective_database_url() == "sqlite:/srv/tafel/tafel.db");
+    CHECK(config->effective_public_url() == "http://127.0.0.1:9200");
+}
+
+TEST_CASE("config errors name the field and the source", "[unit][core]") {
+    auto config = tafel::Config::load(std::nullopt, env_of({{"TAFEL_WORKERS", "many"}}));
+    REQUIRE_FALSE(config.has_value());
+    CHECK(config.error().message.find("TAFEL_WORKERS") != std::string::npos);
+    CHECK(config.error().message.find("'workers'") != std::string::npos);
+
+    tafel::Config c;
+    auto r = c.set("player_port", "70000", "flag --player-port");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("player_port") != std::string::npos);
+    auto unknown = c.set("colour", "blue", "config file x.json");
+    REQUIRE_FALSE(unknown.has_value());
+    CHECK(unknown.error().message.find("unknown setting 'colour'") != std::string::npos);
+
+    c.rtp_port_min = 5000;
+    c.rtp_port_max = 4000;
+    CHECK_FALSE(c.validate().has_value());
+}
