@@ -20,3 +20,21 @@ pkg_check_modules(RSVG REQUIRED IMPORTED_TARGET librsvg-2.0)
 pkg_check_modules(SQLITE REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(GST REQUIRED IMPORTED_TARGET gstreamer-1.0 gstreamer-app-1.0)
+
+# tafel_module(<name> [PUBLIC …] [PRIVATE …]): the library of one module folder, built from
+# every .cpp in the folder and its sub-folders, exported as tafel::<name>.
+function(tafel_module name)
+  cmake_parse_arguments(ARG "" "" "PUBLIC;PRIVATE" ${ARGN})
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  if(sources)
+    add_library(tafel_${name} STATIC ${sources})
+    target_include_directories(tafel_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(tafel_${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE})
+  else()
+    # A module with headers only so far.
+    add_library(tafel_${name} INTERFACE)
+    target_include_directories(tafel_${name} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(tafel_${name} INTERFACE ${ARG_PUBLIC})
+  endif()
+  add_library(tafel::${name} ALIAS tafel_${name})
+endfunction()

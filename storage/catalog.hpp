@@ -1,0 +1,83 @@
+#pragma once
+// The catalog of recordings and the durable job queue, in one database. Every SQL statement
+// of tafel lives in storage/; callers see only these value types.
+#include "core/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tafel::storage {
+
+enum class RecordingState { recording, stopped, processing, published, failed };
+
+struct RecordingRow {
+    std::string id;
+    std::string meeting_id;
+    std::string title;
+    std::string context;
+    RecordingState state = RecordingState::recording;
+    std::int64_t started_utc_us = 0;
+    std::int64_t duration_ms = 0;   // known once rendered
+    std::string error;              // why it failed, when it did
+};
+
+enum class JobState { queued, running, succeeded, failed };
+
+struct Job {
+    std::int64_t id = 0;
+    std::string recording_id;
+    std::string kind;               // "render"
+    JobState state = JobState::queued;
+    int priority = 0;               // higher runs first
+    int attempts = 0;
+    int max_attempts = 3;
+    std::string worker;             // who holds the lease
+    std::int64_t lease_until_utc_us = 0;
+    int progress_permille = 0;
+    std::string error;
+};
+
+std::string to_string(RecordingState s);
+std::string to_string(JobState s);
+Result<RecordingState> recording_state_from(const std::string& s);
+
+class Catalog {
+public:
+    virtual ~Catalog() = default;
+
+    // "sqlite:<path>" (created with its folder if missing; migrations run on open).
+    static Result<std::unique_ptr<Catalog>> open(const std::string& url);
+
+    // Recordings.
+    virtual Result<void> put_recording(const RecordingRow& row) = 0;   // insert or replace
+    virtual Result<std::optional<RecordingRow>> recording(const std::string& id) = 0;
+    // Newest first; an empty context lists every context.
+    virtual Result<std::vector<RecordingRow>> list_recordings(const std::string& context = {}) = 0;
+    virtual Result<void> set_recording_state(const std::string& id, RecordingState state,
+                                             const std::string& error = {},
+                                             std::optional<std::int64_t> duration_ms = {}) = 0;
+
+    // Jobs. enqueue returns the job id.
+    virtual Result<std::int64_t> enqueue(const std::string& recording_id, const std::string& kind,
+                                         int priority = 0) = 0;
+    // Atomically takes the highest-priority, oldest runnable job (queued, or running with an
+    // expired lease) and leases it to `worker` for `lease`. std::nullopt when none is runnable.
+    virtual Result<std::optional<Job>> claim(const std::string& worker,
+                                             std::chrono::milliseconds lease) = 0;
+    // Extends the lease and records progress; fails (Errc::cancelled) when the job is no
+    // longer this worker's, so the worker stops.
+    virtual Result<void> heartbeat(std::int64_t job_id, const std::string& worker,
+                                   std::chrono::milliseconds lease, int progress_permille) = 0;
+    virtual Result<void> succeed(std::int64_t job_id, const std::string& worker) = 0;
+    // Records the error; the job is queued again until max_attempts, then failed.
+    virtual Result<void> fail(std::int64_t job_id, const std::string& worker,
+                              const std::string& error) = 0;
+    virtual Result<std::optional<Job>> job(std::int64_t job_id) = 0;
+    virtual Result<std::vector<Job>> jobs_of(const std::string& recording_id) = 0;
+};
+
+} // namespace tafel::storage
