@@ -1,0 +1,56 @@
+#pragma once
+// The encode side of a render: one composed frame sequence and one mixed audio stream in,
+// lesson.webm (VP8 + Opus) and lesson.mp4 (H.264 + AAC, moov first) out. Video frames are
+// composed once and encoded for both containers in parallel, one thread per encoder.
+#include "core/error.hpp"
+#include "core/rational.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tafel::transcode {
+
+struct OutputOptions {
+    int width = 1280, height = 720;
+    Rational frame_rate{15, 1};          // output frames per second (constant frame rate)
+    int audio_sample_rate = 48000;       // audio arrives as interleaved float stereo at this rate
+    int threads = 0;                     // encoder threads; 0 = hardware concurrency
+    bool webm = true;                    // lesson.webm: VP8 + Opus
+    bool mp4 = true;                     // lesson.mp4: H.264 (libx264) + AAC, moov first (faststart)
+    std::string title;                   // container metadata
+    int keyframe_interval_s = 4;         // at least one keyframe every N seconds
+};
+
+struct I420View {                        // borrowed planes of one frame, width x height
+    const std::uint8_t* y; const std::uint8_t* u; const std::uint8_t* v;
+    int stride_y, stride_u, stride_v;
+};
+
+class OutputSet {
+public:
+    static Result<std::unique_ptr<OutputSet>> create(const std::filesystem::path& dir, const OutputOptions& options);
+    ~OutputSet();
+    OutputSet(const OutputSet&) = delete;
+    OutputSet& operator=(const OutputSet&) = delete;
+
+    // Frame number `index` (pts = index / frame_rate); indices strictly increasing (gaps allowed: the previous frame
+    // is held). force_keyframe: e.g. at a slide change.
+    Result<void> write_video(const I420View& frame, std::int64_t index, bool force_keyframe = false);
+    // `samples` frames of interleaved stereo float (-1..1) starting at sample `first_sample` (48 kHz ticks); contiguous.
+    Result<void> write_audio(std::span<const float> interleaved, std::int64_t first_sample);
+    // Flushes encoders, writes trailers; lesson.mp4 is rewritten with moov first. After finish() the files are complete.
+    Result<void> finish();
+    std::vector<std::filesystem::path> files() const;   // what was written
+
+    struct Impl;
+
+private:
+    explicit OutputSet(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace tafel::transcode
