@@ -4,7 +4,9 @@
 #include "core/error.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,11 +41,17 @@ struct Job {
     std::int64_t lease_until_utc_us = 0;
     int progress_permille = 0;
     std::string error;
+    std::int64_t run_after_utc_us = 0;   // not claimed before this (retry backoff)
+    std::int64_t created_utc_us = 0;
 };
 
 std::string to_string(RecordingState s);
 std::string to_string(JobState s);
 Result<RecordingState> recording_state_from(const std::string& s);
+Result<JobState> job_state_from(const std::string& s);
+
+// The catalog's notion of "now" in UTC microseconds; tests inject a fake one.
+using CatalogClock = std::function<std::int64_t()>;
 
 class Catalog {
 public:
@@ -51,6 +59,8 @@ public:
 
     // "sqlite:<path>" (created with its folder if missing; migrations run on open).
     static Result<std::unique_ptr<Catalog>> open(const std::string& url);
+    // The same with an injected clock (lease and backoff times); default wall_now().
+    static Result<std::unique_ptr<Catalog>> open(const std::string& url, CatalogClock clock);
 
     // Recordings.
     virtual Result<void> put_recording(const RecordingRow& row) = 0;   // insert or replace
@@ -78,6 +88,13 @@ public:
                               const std::string& error) = 0;
     virtual Result<std::optional<Job>> job(std::int64_t job_id) = 0;
     virtual Result<std::vector<Job>> jobs_of(const std::string& recording_id) = 0;
+
+    // Added after the first contract; not pure so that existing fakes keep compiling.
+    // Removes the recording's row and its jobs (files are the caller's: Layout). not_found
+    // when there is no such recording.
+    virtual Result<void> delete_recording(const std::string& id);
+    // The newest `limit` jobs of every recording, newest first (`tafel jobs list`).
+    virtual Result<std::vector<Job>> jobs(std::size_t limit = 100);
 };
 
 } // namespace tafel::storage

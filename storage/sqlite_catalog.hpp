@@ -1,0 +1,50 @@
+#pragma once
+// The catalog and job queue on SQLite (WAL): one connection per SqliteCatalog, guarded by a
+// mutex so that one catalog may be shared by threads; several processes or catalogs on one
+// file coordinate through SQLite's locks (BEGIN IMMEDIATE claims, 5 s busy timeout).
+#include "storage/catalog.hpp"
+#include "storage/sqlite_db.hpp"
+
+#include <mutex>
+
+namespace tafel::storage {
+
+class SqliteCatalog final : public Catalog {
+public:
+    // Creates the file's folder and the file if missing, sets WAL + busy_timeout + foreign
+    // keys, and runs the migrations.
+    static Result<std::unique_ptr<SqliteCatalog>> create(const std::string& path, CatalogClock clock);
+
+    explicit SqliteCatalog(SqliteDb db, CatalogClock clock) : db_(std::move(db)), now_(std::move(clock)) {}
+
+    Result<void> put_recording(const RecordingRow& row) override;
+    Result<std::optional<RecordingRow>> recording(const std::string& id) override;
+    Result<std::vector<RecordingRow>> list_recordings(const std::string& context) override;
+    Result<void> set_recording_state(const std::string& id, RecordingState state,
+                                     const std::string& error,
+                                     std::optional<std::int64_t> duration_ms) override;
+    Result<void> delete_recording(const std::string& id) override;
+
+    Result<std::int64_t> enqueue(const std::string& recording_id, const std::string& kind,
+                                 int priority) override;
+    Result<std::optional<Job>> claim(const std::string& worker, std::chrono::milliseconds lease) override;
+    Result<void> heartbeat(std::int64_t job_id, const std::string& worker,
+                           std::chrono::milliseconds lease, int progress_permille) override;
+    Result<void> succeed(std::int64_t job_id, const std::string& worker) override;
+    Result<void> fail(std::int64_t job_id, const std::string& worker, const std::string& error) override;
+    Result<std::optional<Job>> job(std::int64_t job_id) override;
+    Result<std::vector<Job>> jobs_of(const std::string& recording_id) override;
+    Result<std::vector<Job>> jobs(std::size_t limit) override;
+
+private:
+    Result<std::optional<Job>> job_locked(std::int64_t job_id);
+    // Why a conditional update touched no row: the job is gone (not_found) or no longer
+    // running under `worker` (cancelled).
+    Error not_leased(std::int64_t job_id, const std::string& worker, std::string_view action);
+
+    std::mutex mutex_;
+    SqliteDb db_;
+    CatalogClock now_;
+};
+
+} // namespace tafel::storage
