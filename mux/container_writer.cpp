@@ -1,0 +1,138 @@
+#include "mux/container_writer.hpp"
+
+#include "core/log.hpp"
+#include "mux/av_error.hpp"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/dict.h>
+}
+
+#include <fmt/format.h>
+#include <fmt/std.h>
+
+namespace tafel::mux {
+
+namespace {
+
+// Owner of an AVDictionary of muxer options.
+struct DictionaryDeleter {
+    void operator()(AVDictionary* dict) const noexcept { av_dict_free(&dict); }
+};
+
+Rational to_rational(AVRational r) { return Rational{r.num, r.den}; }
+
+std::int64_t rescale_ts(std::int64_t ticks, Rational from, Rational to) {
+    if (ticks == AV_NOPTS_VALUE) return AV_NOPTS_VALUE;
+    return rescale(ticks, from, to);
+}
+
+} // namespace
+
+ContainerWriter::ContainerWriter(std::filesystem::path path, OutputFormatPtr context, bool faststart)
+    : path_(std::move(path)), context_(std::move(context)), faststart_(faststart) {}
+
+ContainerWriter::~ContainerWriter() = default;
+
+Result<std::unique_ptr<ContainerWriter>> ContainerWriter::create(const std::filesystem::path& path,
+                                                                  const ContainerOptions& options) {
+    AVFormatContext* raw = nullptr;
+    const std::string url = path.string();
+    int ret = avformat_alloc_output_context2(&raw, nullptr, options.format.c_str(), url.c_str());
+    OutputFormatPtr context{raw};
+    if (ret < 0 || !context) {
+        return av_fail(ret < 0 ? ret : AVERROR_MUXER_NOT_FOUND,
+                       fmt::format("container format '{}' for {}", options.format, url));
+    }
+    if ((context->oformat->flags & AVFMT_NOFILE) == 0) {
+        ret = avio_open(&context->pb, url.c_str(), AVIO_FLAG_WRITE);
+        if (ret < 0) return av_fail(ret, fmt::format("open {}", url));
+    }
+    if (!options.title.empty()) {
+        ret = av_dict_set(&context->metadata, "title", options.title.c_str(), 0);
+        if (ret < 0) return av_fail(ret, fmt::format("set title of {}", url));
+    }
+    return std::unique_ptr<ContainerWriter>(new ContainerWriter(path, std::move(context), options.faststart));
+}
+
+bool ContainerWriter::needs_global_header() const {
+    return (context_->oformat->flags & AVFMT_GLOBALHEADER) != 0;
+}
+
+Result<int> ContainerWriter::add_stream(const AVCodecParameters& params, Rational time_base,
+                                        Rational frame_rate) {
+    if (header_written_) {
+        return fail(Errc::invalid_argument, fmt::format("{}: stream added after the header", path_));
+    }
+    if (!time_base.valid()) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("{}: stream time base {}/{} is not positive", path_, time_base.num, time_base.den));
+    }
+    AVStream* stream = avformat_new_stream(context_.get(), nullptr);
+    if (stream == nullptr) return av_fail(AVERROR(ENOMEM), fmt::format("add stream to {}", path_));
+    int ret = avcodec_parameters_copy(stream->codecpar, &params);
+    if (ret < 0) return av_fail(ret, fmt::format("copy stream parameters for {}", path_));
+    stream->codecpar->codec_tag = 0;   // let the muxer choose its own tag (mp4 'avc1', …)
+    // A hint only: the muxer may pick another timebase in write_header (mp4 a multiple of it,
+    // Matroska always 1/1000); write() rescales to whatever it chose.
+    stream->time_base = AVRational{static_cast<int>(time_base.num), static_cast<int>(time_base.den)};
+    if (frame_rate.valid()) {
+        stream->avg_frame_rate = AVRational{static_cast<int>(frame_rate.num), static_cast<int>(frame_rate.den)};
+        stream->r_frame_rate = stream->avg_frame_rate;
+    }
+    packet_time_bases_.push_back(time_base);
+    return stream->index;
+}
+
+Result<void> ContainerWriter::write_header() {
+    if (header_written_) return {};
+    AVDictionary* raw_options = nullptr;
+    if (faststart_) av_dict_set(&raw_options, "movflags", "+faststart", 0);
+    int ret = avformat_write_header(context_.get(), &raw_options);
+    std::unique_ptr<AVDictionary, DictionaryDeleter> left_over{raw_options};
+    if (ret < 0) return av_fail(ret, fmt::format("write header of {}", path_));
+    if (av_dict_count(left_over.get()) > 0) {
+        // The muxer ignored an option (faststart on a format without moov): say so once.
+        log::get("mux")->warn("{}: muxer '{}' ignored its options", path_, context_->oformat->name);
+    }
+    header_written_ = true;
+    return {};
+}
+
+Result<void> ContainerWriter::write(AVPacket& packet, int stream) {
+    if (!header_written_ || finished_) {
+        av_packet_unref(&packet);
+        return fail(Errc::invalid_argument, fmt::format("{}: packet written outside header..trailer", path_));
+    }
+    if (stream < 0 || static_cast<std::size_t>(stream) >= packet_time_bases_.size()) {
+        av_packet_unref(&packet);
+        return fail(Errc::invalid_argument, fmt::format("{}: no stream {}", path_, stream));
+    }
+    const Rational from = packet_time_bases_[static_cast<std::size_t>(stream)];
+    const Rational to = to_rational(context_->streams[stream]->time_base);
+    packet.pts = rescale_ts(packet.pts, from, to);
+    packet.dts = rescale_ts(packet.dts, from, to);
+    packet.duration = packet.duration > 0 ? rescale(packet.duration, from, to) : 0;
+    packet.stream_index = stream;
+    const int ret = av_interleaved_write_frame(context_.get(), &packet);
+    if (ret < 0) return av_fail(ret, fmt::format("write packet of stream {} to {}", stream, path_));
+    return {};
+}
+
+Result<void> ContainerWriter::finish() {
+    if (finished_) return {};
+    if (!header_written_) {
+        if (auto header = write_header(); !header) return header;
+    }
+    finished_ = true;
+    int ret = av_write_trailer(context_.get());
+    if (ret < 0) return av_fail(ret, fmt::format("write trailer of {}", path_));
+    if ((context_->oformat->flags & AVFMT_NOFILE) == 0) {
+        ret = avio_closep(&context_->pb);
+        if (ret < 0) return av_fail(ret, fmt::format("close {}", path_));
+    }
+    return {};
+}
+
+} // namespace tafel::mux

@@ -1,0 +1,67 @@
+#pragma once
+// One output container file (WebM, MP4, …) written with libavformat: open, add streams from
+// encoder parameters, write the header, write packets (timestamps rescaled from each stream's
+// encoder timebase to the muxer's), finish with the trailer. Not thread-safe: one writer is
+// fed by one thread.
+#include "core/error.hpp"
+#include "core/rational.hpp"
+#include "mux/av_handles.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct AVCodecParameters;
+struct AVPacket;
+
+namespace tafel::mux {
+
+struct ContainerOptions {
+    std::string format;       // libavformat muxer name: "webm", "mp4", "matroska", …
+    std::string title;        // container metadata "title" (empty: none)
+    bool faststart = false;   // mp4/mov: moov before mdat (the file is rewritten in finish())
+};
+
+class ContainerWriter {
+public:
+    // Creates (truncates) `path`. Errors name the path.
+    static Result<std::unique_ptr<ContainerWriter>> create(const std::filesystem::path& path,
+                                                           const ContainerOptions& options);
+    ~ContainerWriter();
+    ContainerWriter(const ContainerWriter&) = delete;
+    ContainerWriter& operator=(const ContainerWriter&) = delete;
+
+    // True when the format wants codec headers in extradata (AVFMT_GLOBALHEADER): encoders
+    // must then be opened with AV_CODEC_FLAG_GLOBAL_HEADER.
+    bool needs_global_header() const;
+
+    // Adds a stream before write_header(); returns its index. Packets for it will carry
+    // timestamps in `time_base`. `frame_rate` (video, optional) becomes the stream's rate.
+    Result<int> add_stream(const AVCodecParameters& params, Rational time_base,
+                           Rational frame_rate = {0, 1});
+
+    Result<void> write_header();
+
+    // Writes one packet of `stream` (timestamps in that stream's time_base) through the
+    // interleaver. The packet's payload is taken over: on return it is blank.
+    Result<void> write(AVPacket& packet, int stream);
+
+    // Writes the trailer (duration, cues, index; mp4 faststart moves moov to the front) and
+    // closes the file. Without finish() the file is closed incomplete.
+    Result<void> finish();
+
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    ContainerWriter(std::filesystem::path path, OutputFormatPtr context, bool faststart);
+
+    std::filesystem::path path_;
+    OutputFormatPtr context_;
+    bool faststart_ = false;
+    bool header_written_ = false;
+    bool finished_ = false;
+    std::vector<Rational> packet_time_bases_;   // per stream, as given to add_stream
+};
+
+} // namespace tafel::mux
