@@ -37,8 +37,12 @@ ContainerWriter::~ContainerWriter() = default;
 
 Result<std::unique_ptr<ContainerWriter>> ContainerWriter::create(const std::filesystem::path& path,
                                                                   const ContainerOptions& options) {
-    AVFormatContext* raw = nullptr;
     const std::string url = path.string();
+    // libavformat answers EINVAL for an unknown muxer name; ask first to say what it is.
+    if (av_guess_format(options.format.c_str(), nullptr, nullptr) == nullptr) {
+        return av_fail(AVERROR_MUXER_NOT_FOUND, fmt::format("container format '{}' for {}", options.format, url));
+    }
+    AVFormatContext* raw = nullptr;
     int ret = avformat_alloc_output_context2(&raw, nullptr, options.format.c_str(), url.c_str());
     OutputFormatPtr context{raw};
     if (ret < 0 || !context) {
