@@ -57,7 +57,9 @@ Statement& Statement::bind(int index, std::string_view value) {
         remember(SQLITE_TOOBIG, index);
         return *this;
     }
-    remember(sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
+    // A default string_view has data() == nullptr, which SQLite would bind as NULL.
+    const char* text = value.data() != nullptr ? value.data() : "";
+    remember(sqlite3_bind_text(stmt_.get(), index, text, static_cast<int>(value.size()),
                                SQLITE_TRANSIENT),
              index);
     return *this;
