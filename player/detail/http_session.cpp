@@ -1,0 +1,208 @@
+#include "player/detail/http_session.hpp"
+
+#include "core/log.hpp"
+#include "player/detail/file_slice_body.hpp"
+#include "player/detail/http_date.hpp"
+#include "player/detail/server_state.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <optional>
+
+namespace tafel::player::detail {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+// A client that sends nothing (or receives nothing) for this long is gone.
+constexpr auto k_idle_timeout = std::chrono::seconds(30);
+// GET and HEAD carry no body; a small limit still lets us answer a stray POST with 405.
+constexpr std::uint64_t k_body_limit = 16 * 1024;
+constexpr std::uint32_t k_header_limit = 16 * 1024;
+
+// One response being written, whatever its body type: the message and its serializer live
+// together (the serializer refers to the message) and are written a piece at a time so
+// that the idle timeout measures progress, not the length of a whole download.
+class Outgoing {
+public:
+    virtual ~Outgoing() = default;
+    virtual void write_some(beast::tcp_stream& stream,
+                            std::function<void(beast::error_code, std::size_t)> done) = 0;
+    virtual bool finished() = 0; // Beast 1.74: is_done() is not const
+    virtual bool need_eof() const = 0;
+};
+
+template <class Body>
+class OutgoingOf final : public Outgoing {
+public:
+    explicit OutgoingOf(http::response<Body>&& message)
+        : message_(std::move(message)), serializer_(message_) {}
+    void write_some(beast::tcp_stream& stream,
+                    std::function<void(beast::error_code, std::size_t)> done) override {
+        http::async_write_some(stream, serializer_, std::move(done));
+    }
+    bool finished() override { return serializer_.is_done(); }
+    bool need_eof() const override { return message_.need_eof(); }
+
+private:
+    http::response<Body> message_;
+    http::response_serializer<Body> serializer_;
+};
+
+template <class Body>
+void fill_header(http::response<Body>& res, const Reply& reply, bool keep_alive) {
+    res.result(static_cast<unsigned>(reply.status));
+    res.version(11);
+    res.set(http::field::server, "tafel");
+    // RFC 9110 6.6.1: an origin server with a clock sends Date.
+    res.set(http::field::date,
+            format_http_date(std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count()));
+    for (const auto& [name, value] : reply.headers) res.set(name, value);
+    res.keep_alive(keep_alive);
+}
+
+std::unique_ptr<Outgoing> to_outgoing(Reply&& reply, bool keep_alive) {
+    // 304 has no content and no Content-Length of its own (RFC 9110 15.4.5); HEAD promises
+    // the length the GET would send (9.3.2) without sending it.
+    if (reply.status == 304 || reply.status == 204 || reply.head_only) {
+        http::response<http::empty_body> res;
+        fill_header(res, reply, keep_alive);
+        if (reply.status != 304 && reply.status != 204) res.content_length(reply.body_size());
+        return std::make_unique<OutgoingOf<http::empty_body>>(std::move(res));
+    }
+    if (reply.file) {
+        http::response<FileSliceBody> res;
+        fill_header(res, reply, keep_alive);
+        res.body() = std::move(*reply.file);
+        res.prepare_payload();
+        return std::make_unique<OutgoingOf<FileSliceBody>>(std::move(res));
+    }
+    http::response<http::string_body> res;
+    fill_header(res, reply, keep_alive);
+    res.body() = std::move(reply.body);
+    res.prepare_payload();
+    return std::make_unique<OutgoingOf<http::string_body>>(std::move(res));
+}
+
+class HttpSession final : public Connection, public std::enable_shared_from_this<HttpSession> {
+public:
+    HttpSession(net::ip::tcp::socket socket, std::shared_ptr<ServerState> state)
+        : stream_(std::move(socket)), state_(std::move(state)) {}
+
+    ~HttpSession() override {
+        if (ticket_) state_->connections.remove(*ticket_);
+    }
+
+    void run() {
+        ticket_ = state_->connections.add(weak_from_this());
+        if (!ticket_) { // stopping, or too many connections: hang up at once
+            beast::error_code ec;
+            stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+            return;
+        }
+        // The socket was accepted onto its own strand: start there.
+        net::dispatch(stream_.get_executor(),
+                      beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+    }
+
+    void close() override {
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            beast::error_code ec;
+            self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
+            self->stream_.close();
+        });
+    }
+
+private:
+    void do_read() {
+        parser_.emplace();
+        parser_->header_limit(k_header_limit);
+        parser_->body_limit(k_body_limit);
+        stream_.expires_after(k_idle_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec == http::error::end_of_stream) return do_shutdown();
+        if (ec == http::error::header_limit) return send_error(431, "request header too large");
+        if (ec == http::error::body_limit) return send_error(413, "request body too large");
+        if (ec == beast::error::timeout || ec == net::error::operation_aborted ||
+            ec == net::error::connection_reset || ec == net::error::eof)
+            return; // the client left or the server stops: nothing to answer
+        if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
+            return send_error(400, "malformed request: " + ec.message());
+        if (ec) {
+            log::get("player")->debug("read: {}", ec.message());
+            return;
+        }
+
+        const auto& message = parser_->get();
+        Request request;
+        request.method = std::string(message.method_string());
+        request.target = std::string(message.target());
+        for (const auto& field : message)
+            request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        Reply reply = state_->router.handle(request);
+        log::get("player")->debug("{} {} → {}", request.method, request.target, reply.status);
+        send(to_outgoing(std::move(reply), message.keep_alive()));
+    }
+
+    void send_error(int status, std::string text) {
+        Reply reply = text_reply(status, std::move(text));
+        send(to_outgoing(std::move(reply), /*keep_alive=*/false));
+    }
+
+    void send(std::unique_ptr<Outgoing> outgoing) {
+        outgoing_ = std::move(outgoing);
+        write_more();
+    }
+
+    void write_more() {
+        stream_.expires_after(k_idle_timeout);
+        outgoing_->write_some(stream_,
+                              beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t) {
+        if (ec) {
+            if (ec != net::error::operation_aborted && ec != beast::error::timeout)
+                log::get("player")->debug("write: {}", ec.message());
+            return;
+        }
+        if (!outgoing_->finished()) return write_more();
+        const bool eof = outgoing_->need_eof();
+        outgoing_.reset();
+        if (eof) return do_shutdown();
+        do_read();
+    }
+
+    void do_shutdown() {
+        beast::error_code ec;
+        stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::unique_ptr<Outgoing> outgoing_;
+    std::shared_ptr<ServerState> state_;
+    std::optional<std::uint64_t> ticket_;
+};
+
+} // namespace
+
+void start_http_session(net::ip::tcp::socket socket, std::shared_ptr<ServerState> state) {
+    std::make_shared<HttpSession>(std::move(socket), std::move(state))->run();
+}
+
+} // namespace tafel::player::detail

@@ -1,0 +1,49 @@
+#include "player/detail/json_api.hpp"
+
+#include "player/detail/pages.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tafel::player::detail {
+
+namespace {
+
+nlohmann::json to_json(const storage::RecordingRow& r) {
+    return nlohmann::json{
+        {"id", r.id},
+        {"title", r.title},
+        {"context", r.context},
+        {"state", storage::to_string(r.state)},
+        {"started_utc_us", r.started_utc_us},
+        {"duration_ms", r.duration_ms},
+        {"urls",
+         {{"page", page_url(r.id)},
+          {"mp4", media_url(r.id, "lesson.mp4")},
+          {"webm", media_url(r.id, "lesson.webm")},
+          {"chat", media_url(r.id, "chat.json")},
+          {"manifest", media_url(r.id, "manifest.json")}}},
+    };
+}
+
+// Titles come from users; a broken UTF-8 sequence must not turn into an exception.
+std::string dump(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace
+
+std::string recording_json(const storage::RecordingRow& recording) {
+    return dump(to_json(recording));
+}
+
+std::string recordings_json(const std::vector<storage::RecordingRow>& recordings) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : recordings) list.push_back(to_json(r));
+    return dump(nlohmann::json{{"recordings", std::move(list)}});
+}
+
+std::string error_json(const std::string& message) {
+    return dump(nlohmann::json{{"error", message}});
+}
+
+} // namespace tafel::player::detail
