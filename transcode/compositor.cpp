@@ -1,0 +1,205 @@
+#include "transcode/compositor.hpp"
+
+#include <fmt/format.h>
+
+#include <cairo.h>
+extern "C" {
+#include <libavutil/pixfmt.h>
+#include <libswscale/swscale.h>
+}
+
+#include <cstring>
+
+namespace tafel::transcode {
+
+namespace {
+
+struct SurfaceDeleter {
+    void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
+};
+struct CairoDeleter {
+    void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
+};
+struct SwsDeleter {
+    void operator()(SwsContext* c) const noexcept { sws_freeContext(c); }
+};
+using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
+using Sws = std::unique_ptr<SwsContext, SwsDeleter>;
+
+// Cairo's ARGB32 is a native-endian 32-bit word; FFmpeg calls that layout RGB32.
+constexpr AVPixelFormat k_cairo_format = AV_PIX_FMT_RGB32;
+
+void set_rgb(cairo_t* cr, std::uint32_t rgb) {
+    cairo_set_source_rgb(cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0, (rgb & 0xff) / 255.0);
+}
+
+// A Cairo surface borrowing an ArgbImage's pixels (Cairo never writes to a source).
+Surface borrow(const ArgbImage& image) {
+    return Surface(cairo_image_surface_create_for_data(const_cast<std::uint8_t*>(image.pixels.data()),
+                                                       CAIRO_FORMAT_ARGB32, image.width, image.height, image.stride));
+}
+
+// Paints `image` into `area`, scaled to fill it exactly when the sizes differ.
+void paint_image(cairo_t* cr, const ArgbImage& image, const Rect& area) {
+    if (image.empty() || area.empty()) return;
+    Surface source = borrow(image);
+    cairo_save(cr);
+    cairo_rectangle(cr, area.x, area.y, area.w, area.h);
+    cairo_clip(cr);
+    cairo_translate(cr, area.x, area.y);
+    if (image.width != area.w || image.height != area.h) {
+        cairo_scale(cr, static_cast<double>(area.w) / image.width, static_cast<double>(area.h) / image.height);
+    }
+    cairo_set_source_surface(cr, source.get(), 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+    cairo_paint(cr);
+    cairo_restore(cr);
+}
+
+} // namespace
+
+struct Compositor::Impl {
+    LessonLayout layout;
+    ArgbImage canvas;
+    Surface surface;
+    std::unique_ptr<cairo_t, CairoDeleter> cr;
+
+    std::shared_ptr<const ArgbImage> slide;
+    std::shared_ptr<const ArgbImage> chat;
+    I420Frame webcam_source;     // latest picture, not yet scaled
+    bool webcam_pending = false;
+    bool has_webcam = false;
+    ArgbImage webcam_scaled;     // the picture at its fitted size inside the tile
+    Rect webcam_rect;
+
+    Sws webcam_sws;              // I420 → ARGB32 at the tile size (cached per geometry)
+    Sws output_sws;              // ARGB32 canvas → I420, once per composition
+    I420Frame output;
+    bool dirty = true;
+    std::uint64_t compositions = 0;
+
+    Result<void> scale_webcam();
+    Result<void> compose();
+};
+
+Compositor::Compositor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Compositor::Compositor(Compositor&&) noexcept = default;
+Compositor& Compositor::operator=(Compositor&&) noexcept = default;
+Compositor::~Compositor() = default;
+
+Result<Compositor> Compositor::create(const LessonLayout& layout) {
+    if (layout.width <= 0 || layout.height <= 0 || layout.width % 2 != 0 || layout.height % 2 != 0) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("output size {}x{} must be positive and even (I420)", layout.width, layout.height));
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->layout = layout;
+    ArgbImage& c = impl->canvas;
+    c.width = layout.width;
+    c.height = layout.height;
+    c.stride = cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, layout.width);
+    c.pixels.assign(static_cast<std::size_t>(c.stride) * static_cast<std::size_t>(c.height), 0);
+    impl->surface.reset(
+        cairo_image_surface_create_for_data(c.pixels.data(), CAIRO_FORMAT_ARGB32, c.width, c.height, c.stride));
+    impl->cr.reset(cairo_create(impl->surface.get()));
+    if (cairo_status(impl->cr.get()) != CAIRO_STATUS_SUCCESS) {
+        return fail(Errc::internal, fmt::format("cairo canvas: {}", cairo_status_to_string(cairo_status(impl->cr.get()))));
+    }
+    impl->output_sws.reset(sws_getContext(c.width, c.height, k_cairo_format, c.width, c.height, AV_PIX_FMT_YUV420P,
+                                          SWS_BILINEAR | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
+    if (!impl->output_sws) return fail(Errc::codec, "swscale: cannot convert the canvas to I420");
+    impl->output = I420Frame::allocate(c.width, c.height);
+    return Compositor(std::move(impl));
+}
+
+const LessonLayout& Compositor::layout() const { return impl_->layout; }
+std::uint64_t Compositor::compositions() const { return impl_->compositions; }
+ArgbImage Compositor::canvas() const { return impl_->canvas; }
+
+void Compositor::set_slide(std::shared_ptr<const ArgbImage> slide) {
+    if (slide == impl_->slide) return;
+    impl_->slide = std::move(slide);
+    impl_->dirty = true;
+}
+
+void Compositor::set_chat(std::shared_ptr<const ArgbImage> panel) {
+    if (panel == impl_->chat) return;
+    impl_->chat = std::move(panel);
+    impl_->dirty = true;
+}
+
+void Compositor::set_webcam(const I420Frame& picture) {
+    if (picture.empty()) return;
+    impl_->webcam_source = picture;
+    impl_->webcam_pending = true;
+    impl_->has_webcam = true;
+    impl_->dirty = true;
+}
+
+void Compositor::clear_webcam() {
+    if (!impl_->has_webcam) return;
+    impl_->has_webcam = false;
+    impl_->webcam_pending = false;
+    impl_->dirty = true;
+}
+
+Result<void> Compositor::Impl::scale_webcam() {
+    const I420Frame& src = webcam_source;
+    webcam_rect = fit_keep_aspect(layout.webcam, src.width, src.height);
+    if (webcam_rect.empty()) return {};
+    ArgbImage& dst = webcam_scaled;
+    if (dst.width != webcam_rect.w || dst.height != webcam_rect.h) {
+        dst.width = webcam_rect.w;
+        dst.height = webcam_rect.h;
+        dst.stride = cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, dst.width);
+        dst.pixels.assign(static_cast<std::size_t>(dst.stride) * static_cast<std::size_t>(dst.height), 0);
+    }
+    // Cached: a new context only when the camera's or the tile's geometry changes.
+    webcam_sws.reset(sws_getCachedContext(webcam_sws.release(), src.width, src.height, AV_PIX_FMT_YUV420P, dst.width,
+                                          dst.height, k_cairo_format, SWS_BILINEAR, nullptr, nullptr, nullptr));
+    if (!webcam_sws) return fail(Errc::codec, fmt::format("swscale: cannot scale a {}x{} webcam picture", src.width, src.height));
+    const std::uint8_t* src_planes[4] = {src.y.data(), src.u.data(), src.v.data(), nullptr};
+    const int src_strides[4] = {src.stride_y, src.stride_uv, src.stride_uv, 0};
+    std::uint8_t* dst_planes[4] = {dst.pixels.data(), nullptr, nullptr, nullptr};
+    const int dst_strides[4] = {dst.stride, 0, 0, 0};
+    sws_scale(webcam_sws.get(), src_planes, src_strides, 0, src.height, dst_planes, dst_strides);
+    return {};
+}
+
+Result<void> Compositor::Impl::compose() {
+    cairo_t* c = cr.get();
+    set_rgb(c, k_background_rgb);
+    cairo_paint(c);
+    if (slide) paint_image(c, *slide, layout.slide);
+    if (has_webcam) {
+        if (webcam_pending) {
+            if (auto scaled = scale_webcam(); !scaled) return scaled;
+            webcam_pending = false;
+        }
+        paint_image(c, webcam_scaled, webcam_rect);
+    } else {
+        set_rgb(c, k_webcam_placeholder_rgb);
+        cairo_rectangle(c, layout.webcam.x, layout.webcam.y, layout.webcam.w, layout.webcam.h);
+        cairo_fill(c);
+    }
+    if (chat) paint_image(c, *chat, layout.chat);
+    cairo_surface_flush(surface.get());
+
+    const std::uint8_t* src_planes[4] = {canvas.pixels.data(), nullptr, nullptr, nullptr};
+    const int src_strides[4] = {canvas.stride, 0, 0, 0};
+    std::uint8_t* dst_planes[4] = {output.y.data(), output.u.data(), output.v.data(), nullptr};
+    const int dst_strides[4] = {output.stride_y, output.stride_uv, output.stride_uv, 0};
+    sws_scale(output_sws.get(), src_planes, src_strides, 0, canvas.height, dst_planes, dst_strides);
+    ++compositions;
+    return {};
+}
+
+Result<const I420Frame*> Compositor::frame() {
+    if (impl_->dirty) {
+        if (auto composed = impl_->compose(); !composed) return std::unexpected(composed.error());
+        impl_->dirty = false;
+    }
+    return &impl_->output;
+}
+
+} // namespace tafel::transcode

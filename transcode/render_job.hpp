@@ -1,0 +1,47 @@
+#pragma once
+// The render job: one raw recording in (docs/architecture.md, "Contract: the raw
+// recording"), one published lesson out — lesson.webm + lesson.mp4 (via OutputSet),
+// chat.json and manifest.json in `out_dir`. The video is the composed lesson at the
+// output frame rate for the whole duration (stopped − started): the current slide, the
+// moderator's webcam (held between its frames), the chat; the audio is every recordable
+// participant's audio tracks mixed. Participants that are not recordable() contribute no
+// media, and their chat lines are pseudonymised. Everything is streamed: memory does not
+// grow with the lesson's length.
+#include "core/error.hpp"
+#include "transcode/output_set.hpp"
+#include "transcode/timed_track.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace tafel::transcode {
+
+struct RenderOptions {
+    OutputOptions output;         // size, frame rate, containers, threads
+    TrackOpener open_track;       // empty: ingest::TrackReader::open
+    int decoder_threads = 1;      // slice threads of the webcam decoder
+};
+
+struct RenderSummary {
+    std::int64_t duration_ms = 0;
+    int frames = 0;                          // video frames written
+    std::int64_t audio_samples = 0;          // 48 kHz sample frames written
+    int audio_tracks = 0;                    // tracks mixed
+    bool webcam = false;                     // a moderator video track was found
+    std::uint64_t webcam_pictures = 0;       // webcam pictures decoded
+    std::uint64_t compositions = 0;          // frames actually redrawn (the rest reused)
+    int slide_changes = 0;
+    int chat_lines = 0;
+    std::vector<std::filesystem::path> files; // everything written into out_dir
+};
+
+// `progress(permille)` is called now and then with 0..1000; returning false cancels the
+// render (Errc::cancelled, out_dir left for the caller to remove). An empty function never
+// cancels. Errors name the recording and the file, track or field that was wrong.
+Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, const std::filesystem::path& out_dir,
+                                       const RenderOptions& options, std::function<bool(int permille)> progress);
+
+} // namespace tafel::transcode
