@@ -96,4 +96,24 @@ Result<void> Layout::publish(const fs::path& work_dir, const std::string& id) co
     return {};
 }
 
+Result<void> Layout::remove(const std::string& id) const {
+    if (auto ok = check_id("recording id", id); !ok) return std::unexpected(ok.error());
+    std::error_code ec;
+    const fs::path target = published_dir(id);
+    if (fs::exists(target, ec)) {
+        fs::create_directories(tmp_root(), ec);
+        if (ec) return fs_fail("create folder", tmp_root(), ec);
+        const fs::path aside = tmp_root() / fmt::format("{}-deleted-{}", id, random_hex_id(8));
+        fs::rename(target, aside, ec);
+        if (ec) return rename_fail(target, aside, ec);
+        fs::remove_all(aside, ec);
+        if (ec) return fs_fail("remove", aside, ec);
+    } else if (ec) {
+        return fs_fail("inspect", target, ec);
+    }
+    fs::remove_all(raw_dir(id), ec);
+    if (ec) return fs_fail("remove", raw_dir(id), ec);
+    return {};
+}
+
 } // namespace tafel::storage

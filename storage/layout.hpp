@@ -29,6 +29,11 @@ public:
     // older published version is replaced only after the new one is in place.
     Result<void> publish(const std::filesystem::path& work_dir, const std::string& id) const;
 
+    // Deletes a recording's files: published/<id>/ leaves in one rename (readers see it
+    // absent, never half deleted), then raw/<id>/. Missing folders are not an error; the
+    // catalog row is Catalog::delete_recording's.
+    Result<void> remove(const std::string& id) const;
+
 private:
     std::filesystem::path root_;
 };

@@ -107,3 +107,30 @@ TEST_CASE("one catalog shared by threads stays consistent", "[integration]") {
     unique.insert(claimed[1].begin(), claimed[1].end());
     CHECK(unique.size() == 40);
 }
+
+TEST_CASE("processes opening a fresh database at once migrate it exactly once", "[integration]") {
+    TempDir dir;
+    constexpr int k_openers = 4;
+    std::vector<std::string> errors(k_openers);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < k_openers; ++i) {
+        threads.emplace_back([&, i] {
+            auto catalog = Catalog::open(dir.db_url());
+            if (!catalog) {
+                errors[static_cast<std::size_t>(i)] = catalog.error().describe();
+                return;
+            }
+            // Each one can write straight away.
+            RecordingRow r;
+            r.id = "rec" + std::to_string(i);
+            r.meeting_id = "m";
+            if (auto ok = (*catalog)->put_recording(r); !ok) errors[static_cast<std::size_t>(i)] = ok.error().describe();
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) CHECK(e.empty());
+
+    auto catalog = Catalog::open(dir.db_url());
+    REQUIRE(catalog.has_value());
+    CHECK((*catalog)->list_recordings().value().size() == k_openers);
+}

@@ -175,3 +175,25 @@ TEST_CASE("a reader never sees a half-published recording", "[integration]") {
     CHECK(half == 0);
     CHECK(complete >= 1);
 }
+
+TEST_CASE("remove deletes the published and raw folders of one recording only", "[integration]") {
+    TempDir dir;
+    Layout layout(dir.path());
+    REQUIRE(layout.ensure().has_value());
+    for (const std::string id : {"rec1", "rec2"}) {
+        REQUIRE(layout.publish(write_version(layout, id, 1), id).has_value());
+        fs::create_directories(layout.raw_dir(id) / "tracks");
+        write_file(layout.raw_dir(id) / "tracks" / "t1.pcap", "pcap");
+    }
+    REQUIRE(layout.remove("rec1").has_value());
+    CHECK_FALSE(fs::exists(layout.published_dir("rec1")));
+    CHECK_FALSE(fs::exists(layout.raw_dir("rec1")));
+    CHECK(entries(layout.published_dir("rec2")) == k_files.size());
+    CHECK(fs::exists(layout.raw_dir("rec2") / "tracks" / "t1.pcap"));
+    CHECK(entries(layout.tmp_root()) == 0);
+
+    CHECK(layout.remove("rec1").has_value()); // already gone: nothing to do
+    auto bad = layout.remove("..");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().code == Errc::invalid_argument);
+}
