@@ -39,6 +39,9 @@ struct TrackStats {
     std::uint64_t lost = 0;            // sequence numbers never seen
     std::uint64_t frames = 0;
     std::uint64_t frames_dropped = 0;  // incomplete, or waiting for a keyframe after loss
+    std::uint64_t late = 0;            // arrived after the reorder window had moved on
+    std::uint64_t other_payload_type = 0;  // RTP of another payload type on the port (RTX, FEC)
+    std::uint64_t other_ssrc = 0;      // RTP of a second source: a track is one SSRC
 };
 
 class TrackReader {
