@@ -70,7 +70,8 @@ void draw_clock(GstElement*, cairo_t* cr, guint64 timestamp_ns, guint64, gpointe
 
 std::string video_branch(std::size_t session) {
     return fmt::format(
-        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=360,framerate=15/1 "
+        "videotestsrc is-live=true pattern=ball background-color=0xff1e3a5f foreground-color=0xffffcc00 "
+        "! video/x-raw,width=640,height=360,framerate=15/1 "
         "! videoconvert ! cairooverlay name=clock{0} ! videoconvert "
         "! vp8enc deadline=1 keyframe-max-dist=30 target-bitrate=600000 cpu-used=8 threads=1 lag-in-frames=0 "
         "! rtpvp8pay pt={1} picture-id-mode=15-bit mtu=1200 ! rtp.send_rtp_sink_{0} ",

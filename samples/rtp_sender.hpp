@@ -23,8 +23,9 @@ struct SenderStream {
     enum class Kind { video, audio };
     Kind kind = Kind::video;
     std::uint16_t port = 0; // destination UDP port for RTP and RTCP
-    // video: 640x360 15 fps VP8 (~600 kb/s) of a moving ball with a visible running clock and a
-    //        white flash square during the first 300 ms of every second;
+    // video: 640x360 15 fps VP8 (~600 kb/s) of a yellow ball moving over dark blue, with the
+    //        label, a running clock and a white flash square during the first 300 ms of every
+    //        second;
     // audio: 48 kHz stereo Opus of 300 ms tone bursts at tone_hz, one every second, starting
     //        at every full second (so they line up with the video's flashes).
     int tone_hz = 440;
