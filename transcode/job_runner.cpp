@@ -1,0 +1,172 @@
+#include "transcode/job_runner.hpp"
+
+#include "core/log.hpp"
+#include "core/time.hpp"
+#include "storage/catalog.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <system_error>
+
+namespace tafel::transcode {
+
+namespace {
+constexpr const char* k_render = "render";
+}
+
+JobRunner::JobRunner(JobRunnerOptions options, storage::Layout layout)
+    : options_(std::move(options)), layout_(std::move(layout)) {}
+
+Result<std::unique_ptr<JobRunner>> JobRunner::create(JobRunnerOptions options, storage::Layout layout) {
+    if (options.concurrency < 1) {
+        return fail(Errc::invalid_argument, fmt::format("worker concurrency must be at least 1 (got {})",
+                                                        options.concurrency));
+    }
+    if (auto ok = layout.ensure(); !ok) return std::unexpected(ok.error());
+    // Open once here so that a wrong database URL is a startup error, not a thread's.
+    auto probe = storage::Catalog::open(options.database_url);
+    if (!probe) return std::unexpected(probe.error());
+    return std::unique_ptr<JobRunner>(new JobRunner(std::move(options), std::move(layout)));
+}
+
+JobRunner::~JobRunner() { stop(); }
+
+void JobRunner::start() {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+    for (int i = static_cast<int>(threads_.size()); i < options_.concurrency; ++i) {
+        threads_.emplace_back([this, i] { loop(i); });
+    }
+}
+
+void JobRunner::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) {
+        if (t.joinable()) t.join();
+    }
+    threads_.clear();
+}
+
+void JobRunner::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        ++wake_generation_;
+    }
+    wake_.notify_all();
+}
+
+void JobRunner::on_finished(std::function<void(const std::string&, const Result<void>&)> callback) {
+    std::lock_guard lock(mutex_);
+    on_finished_ = std::move(callback);
+}
+
+void JobRunner::loop(int index) {
+    auto log = log::get("worker");
+    const std::string worker = fmt::format("{}-{}", options_.worker_name, index);
+    auto catalog = storage::Catalog::open(options_.database_url);
+    if (!catalog) {
+        log->error("{}: cannot open the catalog: {}", worker, catalog.error().describe());
+        return;
+    }
+    for (;;) {
+        std::uint64_t seen;
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+            seen = wake_generation_;
+        }
+        auto ran = run_once(**catalog, worker);
+        if (!ran) log->error("{}: {}", worker, ran.error().describe());
+        if (ran && *ran) continue; // there may be more work: look again at once
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, options_.poll, [&] { return stopping_ || wake_generation_ != seen; });
+    }
+}
+
+Result<bool> JobRunner::run_once(storage::Catalog& catalog, const std::string& worker) {
+    auto log = log::get("worker");
+    auto claimed = catalog.claim(worker, options_.lease);
+    if (!claimed) return std::unexpected(claimed.error());
+    if (!*claimed) return false;
+    const storage::Job job = **claimed;
+    const std::string& id = job.recording_id;
+
+    auto outcome = [&]() -> Result<std::int64_t> {
+        if (job.kind != k_render) {
+            return fail(Errc::unsupported, fmt::format("job {} has unknown kind '{}'", job.id, job.kind));
+        }
+        if (auto s = catalog.set_recording_state(id, storage::RecordingState::processing); !s) {
+            return std::unexpected(s.error());
+        }
+        auto work = layout_.make_work_dir(id, std::to_string(job.id));
+        if (!work) return std::unexpected(work.error());
+        log->info("job {} ({}): rendering {} into {}", job.id, worker, id, work->string());
+
+        // Heartbeats ride on the renderer's progress reports, at most one a second; a lost
+        // lease (the job was cancelled or given to another worker) stops the render.
+        std::int64_t next_beat_ns = 0;
+        bool lease_lost = false;
+        auto progress = [&](int permille) {
+            const std::int64_t now = arrival_now().ns;
+            if (now < next_beat_ns) return true;
+            next_beat_ns = now + 1'000'000'000;
+            if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, permille); !beat) {
+                log->warn("job {}: heartbeat failed, stopping: {}", job.id, beat.error().describe());
+                lease_lost = true;
+                return false;
+            }
+            return true;
+        };
+        auto summary = render_recording(layout_.raw_dir(id), *work, options_.render, progress);
+        if (!summary) {
+            std::error_code ec;
+            std::filesystem::remove_all(*work, ec); // nothing half-written stays behind
+            if (lease_lost) return fail(Errc::cancelled, fmt::format("job {} lost its lease", job.id));
+            return std::unexpected(summary.error());
+        }
+        if (auto published = layout_.publish(*work, id); !published) {
+            std::error_code ec;
+            std::filesystem::remove_all(*work, ec);
+            return std::unexpected(published.error());
+        }
+        return summary->duration_ms;
+    }();
+
+    Result<void> result;
+    if (outcome) {
+        if (auto s = catalog.set_recording_state(id, storage::RecordingState::published, {}, *outcome); !s) {
+            result = std::unexpected(s.error());
+        } else if (auto done = catalog.succeed(job.id, worker); !done) {
+            result = std::unexpected(done.error());
+        }
+        log->info("job {}: published {} ({} ms)", job.id, id, *outcome);
+    } else {
+        result = std::unexpected(outcome.error());
+        log->error("job {}: {} failed: {}", job.id, id, outcome.error().describe());
+        if (outcome.error().code != Errc::cancelled) {
+            (void)catalog.fail(job.id, worker, outcome.error().describe());
+            // The recording is failed only once the queue gives up on the job.
+            auto after = catalog.job(job.id);
+            if (after && *after && (*after)->state == storage::JobState::failed) {
+                (void)catalog.set_recording_state(id, storage::RecordingState::failed,
+                                                  outcome.error().describe());
+            } else {
+                (void)catalog.set_recording_state(id, storage::RecordingState::stopped);
+            }
+        }
+    }
+    std::function<void(const std::string&, const Result<void>&)> callback;
+    {
+        std::lock_guard lock(mutex_);
+        callback = on_finished_;
+    }
+    if (callback) callback(id, result);
+    return true;
+}
+
+} // namespace tafel::transcode

@@ -1,0 +1,71 @@
+#pragma once
+// The worker side of the job queue: claims "render" jobs, renders the raw recording into a
+// private work folder, publishes it atomically and records the outcome in the catalog.
+// A lease is held while the job runs and extended by heartbeats, so that a crashed worker's
+// job is taken up again by another once the lease expires.
+#include "core/error.hpp"
+#include "storage/layout.hpp"
+#include "transcode/render_job.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tafel::storage {
+class Catalog;
+}
+
+namespace tafel::transcode {
+
+struct JobRunnerOptions {
+    std::string database_url;                       // each worker thread opens its own connection
+    std::string worker_name = "worker";             // prefix of the lease holder's name
+    int concurrency = 1;                            // jobs at once
+    std::chrono::milliseconds poll{500};            // how often an idle worker looks for work
+    std::chrono::milliseconds lease{30'000};        // renewed by heartbeats while a job runs
+    RenderOptions render;
+};
+
+class JobRunner {
+public:
+    static Result<std::unique_ptr<JobRunner>> create(JobRunnerOptions options, storage::Layout layout);
+    ~JobRunner();
+    JobRunner(const JobRunner&) = delete;
+    JobRunner& operator=(const JobRunner&) = delete;
+
+    // Starts `concurrency` worker threads.
+    void start();
+    // Lets running jobs finish, then joins the threads (graceful drain).
+    void stop();
+    // Wakes idle workers now instead of at their next poll (a job was just enqueued).
+    void wake();
+
+    // Claims and runs one job on the calling thread: true if a job ran (whatever its
+    // outcome), false if none was runnable. Used by the threads and by `tafel process`.
+    Result<bool> run_once(storage::Catalog& catalog, const std::string& worker);
+
+    // Called after each job with (recording id, outcome) — e.g. to print the playback URL.
+    void on_finished(std::function<void(const std::string&, const Result<void>&)> callback);
+
+private:
+    JobRunner(JobRunnerOptions options, storage::Layout layout);
+    void loop(int index);
+
+    JobRunnerOptions options_;
+    storage::Layout layout_;
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::uint64_t wake_generation_ = 0;
+    std::function<void(const std::string&, const Result<void>&)> on_finished_;
+};
+
+} // namespace tafel::transcode
