@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <gst/gst.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 
 namespace tafel::samples {
 namespace {
@@ -23,6 +26,7 @@ struct MessageDeleter {
 };
 using ElementPtr = std::unique_ptr<GstElement, GstObjectDeleter>;
 using BusPtr = std::unique_ptr<GstBus, GstObjectDeleter>;
+using PadPtr = std::unique_ptr<GstPad, GstObjectDeleter>;
 using GErrorPtr = std::unique_ptr<GError, GErrorDeleter>;
 using GCharPtr = std::unique_ptr<gchar, GFreeDeleter>;
 using MessagePtr = std::unique_ptr<GstMessage, MessageDeleter>;
@@ -93,15 +97,78 @@ std::string audio_branch(std::size_t session, const SenderStream& s) {
 // too, so the receiver sees one 5-tuple per stream.
 std::string output_branch(std::size_t session, const std::string& host, std::uint16_t port) {
     return fmt::format(
-        "rtp.send_rtp_src_{0} ! funnel name=out{0} ! udpsink host={1} port={2} sync=false async=false "
+        "rtp.send_rtp_src_{0} ! funnel name=out{0} ! udpsink name=sink{0} host={1} port={2} sync=false async=false "
         "rtp.send_rtcp_src_{0} ! out{0}. ",
         session, host, port);
+}
+
+// How far one rtpbin session got in ending: its RTP reached end of stream and its RTCP BYE
+// (RFC 3550 section 6.6) went out. GStreamer 1.22's rtpsession sometimes sends the BYE but never
+// the EOS on send_rtcp_src, so the pipeline-wide EOS message cannot be relied on; the probes
+// below watch for exactly what a receiver needs instead.
+struct SessionEnd {
+    std::mutex* mutex = nullptr;
+    std::condition_variable* changed = nullptr;
+    PadPtr sink_pad;       // the udpsink's
+    PadPtr feeding_pad;    // the funnel's src pad, busy ("using") until the udpsink sent a buffer
+    bool rtp_eos = false;  // EOS left rtpbin's send_rtp_src
+    bool bye_seen = false; // a BYE entered the udpsink
+    bool bye_sent = false; // … and the udpsink finished sending it (idle probe)
+};
+
+bool has_bye(GstBuffer* buffer) {
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return false;
+    bool bye = false;
+    // A compound RTCP packet is a run of packets, each with a 16-bit length in 32-bit words
+    // minus one (RFC 3550 section 6.4.1); BYE has packet type 203.
+    for (gsize off = 0; off + 4 <= map.size;) {
+        if (map.data[off + 1] == 203) bye = true;
+        off += (static_cast<gsize>(map.data[off + 2]) << 8 | map.data[off + 3]) * 4 + 4;
+    }
+    gst_buffer_unmap(buffer, &map);
+    return bye;
+}
+
+GstPadProbeReturn on_rtp_event(GstPad*, GstPadProbeInfo* info, gpointer user_data) noexcept {
+    auto* end = static_cast<SessionEnd*>(user_data);
+    if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) {
+        std::lock_guard lock(*end->mutex);
+        end->rtp_eos = true;
+        end->changed->notify_all();
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn on_sink_buffer(GstPad*, GstPadProbeInfo* info, gpointer user_data) noexcept {
+    auto* end = static_cast<SessionEnd*>(user_data);
+    if (has_bye(GST_PAD_PROBE_INFO_BUFFER(info))) {
+        std::lock_guard lock(*end->mutex);
+        end->bye_seen = true;
+        end->changed->notify_all();
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+// Called once the funnel's src pad is idle. The BYE was seen on the udpsink's sink pad, i.e.
+// inside the funnel's push of it, so idle here means that push — the send — has returned.
+GstPadProbeReturn on_sink_idle(GstPad*, GstPadProbeInfo*, gpointer user_data) noexcept {
+    auto* end = static_cast<SessionEnd*>(user_data);
+    std::lock_guard lock(*end->mutex);
+    end->bye_sent = true;
+    end->changed->notify_all();
+    return GST_PAD_PROBE_REMOVE;
 }
 
 } // namespace
 
 struct RtpSender::Impl {
-    std::deque<std::string> labels; // outlive the pipeline: draw_clock points into them
+    // Declared before the pipeline so that they outlive it: callbacks point into them.
+    std::deque<std::string> labels; // draw_clock
+    std::mutex end_mutex;
+    std::condition_variable end_changed;
+    std::deque<SessionEnd> ends; // the probes
+
     ElementPtr pipeline;
     BusPtr bus;
     std::string description;
@@ -157,6 +224,18 @@ Result<RtpSender> RtpSender::create(const RtpSenderOptions& options) {
     ElementPtr rtpbin(gst_bin_get_by_name(bin, "rtp"));
     for (std::size_t i = 0; i < options.streams.size(); ++i) {
         const SenderStream& s = options.streams[i];
+        impl->ends.push_back({&impl->end_mutex, &impl->end_changed});
+        SessionEnd& end = impl->ends.back();
+        PadPtr rtp_src(gst_element_get_static_pad(rtpbin.get(), fmt::format("send_rtp_src_{}", i).c_str()));
+        ElementPtr udpsink(gst_bin_get_by_name(bin, fmt::format("sink{}", i).c_str()));
+        if (udpsink) end.sink_pad.reset(gst_element_get_static_pad(udpsink.get(), "sink"));
+        if (end.sink_pad) end.feeding_pad.reset(gst_pad_get_peer(end.sink_pad.get()));
+        if (!rtp_src || !end.feeding_pad) {
+            return fail(Errc::internal, fmt::format("rtp sender: pads of stream {} missing", i));
+        }
+        gst_pad_add_probe(rtp_src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_rtp_event, &end, nullptr);
+        gst_pad_add_probe(end.sink_pad.get(), GST_PAD_PROBE_TYPE_BUFFER, on_sink_buffer, &end, nullptr);
+
         GObject* session = nullptr;
         g_signal_emit_by_name(rtpbin.get(), "get-internal-session", static_cast<guint>(i), &session);
         if (session) {
@@ -196,14 +275,35 @@ Result<void> RtpSender::stop(std::chrono::milliseconds timeout) {
     if (!impl_->playing) return {};
     impl_->playing = false;
     gst_element_send_event(impl_->pipeline.get(), gst_event_new_eos());
-    MessagePtr message(gst_bus_timed_pop_filtered(
-        impl_->bus.get(), static_cast<GstClockTime>(timeout.count()) * GST_MSECOND,
-        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR)));
-    gst_element_set_state(impl_->pipeline.get(), GST_STATE_NULL);
-    if (!message) {
-        return fail(Errc::cancelled, fmt::format("rtp sender: no end of stream within {} ms", timeout.count()));
+    // Done when every session's RTP ended and its BYE was sent; errors end the wait early.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto wait_all = [&](auto&& pred) -> Result<bool> {
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::unique_lock lock(impl_->end_mutex);
+            const bool all = impl_->end_changed.wait_until(
+                lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)),
+                [&] { return std::all_of(impl_->ends.begin(), impl_->ends.end(), pred); });
+            lock.unlock();
+            if (auto e = impl_->pop_error(); !e) return std::unexpected(e.error());
+            if (all) return true;
+        }
+        return false;
+    };
+    Result<bool> ended = wait_all([](const SessionEnd& e) { return e.rtp_eos && e.bye_seen; });
+    if (ended && *ended) {
+        for (auto& end : impl_->ends) { // may run on_sink_idle right here: no lock held
+            gst_pad_add_probe(end.feeding_pad.get(), GST_PAD_PROBE_TYPE_IDLE, on_sink_idle, &end, nullptr);
+        }
+        ended = wait_all([](const SessionEnd& e) { return e.bye_sent; });
     }
-    if (GST_MESSAGE_TYPE(message.get()) == GST_MESSAGE_ERROR) return std::unexpected(error_of_message(message.get()));
+    const bool all_done = ended && *ended;
+    Result<void> result = ended ? Result<void>() : std::unexpected(ended.error());
+    gst_element_set_state(impl_->pipeline.get(), GST_STATE_NULL);
+    if (!result) return result;
+    if (!all_done) {
+        return fail(Errc::cancelled, fmt::format("rtp sender: streams did not end (EOS + RTCP BYE) within {} ms",
+                                                 timeout.count()));
+    }
     return {};
 }
 

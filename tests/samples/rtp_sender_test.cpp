@@ -31,7 +31,9 @@ TEST_CASE("VP8 and Opus senders deliver RTP with PT 96/111 and RTCP sender repor
     CHECK(video.wait_for(enough(96, 30), 10s));
     CHECK(audio.wait_for(enough(111, 100), 10s));
     CHECK(sender->check());
-    REQUIRE(sender->stop());
+    auto stopped = sender->stop();
+    INFO((stopped ? std::string("stopped") : stopped.error().describe()));
+    REQUIRE(stopped);
 
     for (const UdpProbe* probe : {&video, &audio}) {
         const UdpCounts c = probe->counts();
@@ -45,7 +47,9 @@ TEST_CASE("VP8 and Opus senders deliver RTP with PT 96/111 and RTCP sender repor
     CHECK(video.counts().rtp_by_pt.count(96) == 1);
     CHECK(audio.counts().rtp_by_pt.count(111) == 1);
     // A clean stop says goodbye (RFC 3550 6.6) so the receiver can close the stream at once.
+    // stop() returns only after the BYEs were sent, so they are already in the sockets.
     CHECK(video.wait_for([](const UdpCounts& c) { return c.byes >= 1; }, 3s));
+    CHECK(audio.wait_for([](const UdpCounts& c) { return c.byes >= 1; }, 3s));
 }
 
 TEST_CASE("a sender without streams or ports is refused with a reason", "[unit]") {
