@@ -53,7 +53,7 @@ private:
         log::get("samples")->info("simulate {}: {}", lesson_.recording_id, line);
         if (on_status_) on_status_(line);
     }
-    Result<void> setup(ControlClient& client, const LessonScript& script);
+    Result<void> setup(ControlClient& client);
     Result<void> play(ControlClient& client, const LessonScript& script, RtpSender& sender);
     Result<void> post(ControlClient& client, std::vector<ScriptedEvent> batch);
 
@@ -63,7 +63,7 @@ private:
     SimulatedLesson lesson_;
 };
 
-Result<void> Run::setup(ControlClient& client, const LessonScript& script) {
+Result<void> Run::setup(ControlClient& client) {
     const struct {
         const char* kind;
         const char* codec;
@@ -97,7 +97,6 @@ Result<void> Run::setup(ControlClient& client, const LessonScript& script) {
     lesson_.deck = deck->deck;
     lesson_.deck_pages = deck->pages;
     status(fmt::format("deck {} ({}, {} pages, {} bytes)", deck->deck, k_deck_name, deck->pages, bytes->size()));
-    (void)script;
     return {};
 }
 
@@ -128,7 +127,7 @@ Result<void> Run::play(ControlClient& client, const LessonScript& script, RtpSen
     const auto first_end = std::find_if(it, events.end(), [](const ScriptedEvent& e) { return e.at_ms > 0; });
     const Clock::time_point t0 = Clock::now();
     lesson_.started_utc_us = wall_now().utc_us;
-    if (auto ok = post(client, {it, first_end}); !ok) return ok;
+    if (auto ok = post(client, std::vector<ScriptedEvent>(it, first_end)); !ok) return ok;
     it = first_end;
     if (auto ok = sender.start(); !ok) return ok;
     status(fmt::format("sending RTP to {} for {} s", options_.sender_host, options_.duration_ms / 1000));
@@ -139,7 +138,7 @@ Result<void> Run::play(ControlClient& client, const LessonScript& script, RtpSen
         if (!waited) return std::unexpected(waited.error());
         if (!*waited) break;
         const auto end = std::find_if(it, events.end(), [&](const ScriptedEvent& e) { return e.at_ms != at_ms; });
-        if (auto ok = post(client, {it, end}); !ok) return ok;
+        if (auto ok = post(client, std::vector<ScriptedEvent>(it, end)); !ok) return ok;
         it = end;
     }
     auto waited = wait_until(t0 + std::chrono::milliseconds(options_.duration_ms), sender, stop_);
@@ -166,7 +165,7 @@ Result<SimulatedLesson> Run::go() {
     lesson_.recording_id = *id;
     status(fmt::format("session {} for meeting {} at {}", *id, options_.meeting_id, options_.control_url));
 
-    Result<void> played = setup(*client, script);
+    Result<void> played = setup(*client);
     if (played) {
         RtpSenderOptions sender_options;
         sender_options.host = options_.sender_host;
