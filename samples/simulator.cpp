@@ -50,7 +50,8 @@ public:
 
 private:
     void status(std::string line) {
-        log::get("samples")->info("simulate {}: {}", lesson_.recording_id, line);
+        // Debug only: callers print the status lines themselves (on_status).
+        log::get("samples")->debug("simulate {}: {}", lesson_.recording_id, line);
         if (on_status_) on_status_(line);
     }
     Result<void> setup(ControlClient& client);
