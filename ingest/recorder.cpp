@@ -1,0 +1,276 @@
+#include "ingest/recorder.hpp"
+
+#include "core/log.hpp"
+#include "ingest/control_api.hpp"
+#include "ingest/control_requests.hpp"
+#include "ingest/pdf_pages.hpp"
+#include "ingest/port_pool.hpp"
+#include "ingest/session.hpp"
+#include "storage/catalog.hpp"
+#include "storage/layout.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <optional>
+#include <thread>
+
+namespace tafel::ingest {
+
+namespace net = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+constexpr auto k_flush_interval = std::chrono::milliseconds(250);
+
+HttpResponse json_response(int status, const json& body) { return HttpResponse{status, body.dump()}; }
+
+HttpResponse error_response(const Error& e) {
+    int status = 500;
+    switch (e.code) {
+    case Errc::invalid_argument:
+    case Errc::malformed_input:
+    case Errc::unsupported: status = 400; break;
+    case Errc::not_found: status = 404; break;
+    case Errc::already_exists: status = 409; break;
+    case Errc::no_space: status = 507; break;
+    default: status = 500; break;
+    }
+    return json_response(status, {{"error", e.message}});
+}
+
+HttpResponse error_response(int status, const std::string& message) {
+    return json_response(status, {{"error", message}});
+}
+
+// "/api/v1/sessions/<id>/<action>" → id and action ("" for the session itself).
+struct Route {
+    std::string id;
+    std::string action;
+};
+
+std::optional<Route> session_route(const std::string& path) {
+    constexpr std::string_view prefix = "/api/v1/sessions/";
+    if (!path.starts_with(prefix)) return std::nullopt;
+    const std::string rest = path.substr(prefix.size());
+    const auto slash = rest.find('/');
+    if (slash == std::string::npos) return Route{rest, ""};
+    const std::string action = rest.substr(slash + 1);
+    if (action.find('/') != std::string::npos) return std::nullopt;
+    return Route{rest.substr(0, slash), action};
+}
+
+} // namespace
+
+struct Recorder::Impl {
+    Impl(RecorderOptions o, storage::Catalog& c, const storage::Layout& l, std::function<void(const std::string&)> cb)
+        : options(std::move(o)), catalog(c), layout(l), on_stopped(std::move(cb)),
+          ports(options.rtp_port_min, options.rtp_port_max), flush_timer(io) {}
+
+    // Declared first: destroyed last, after everything that holds sockets on it.
+    net::io_context io;
+    RecorderOptions options;
+    storage::Catalog& catalog;
+    const storage::Layout& layout;
+    std::function<void(const std::string&)> on_stopped;
+    PortPool ports;
+    net::steady_timer flush_timer;
+    std::unique_ptr<ControlApi> api;
+    std::map<std::string, std::unique_ptr<Session>> sessions;
+    std::thread thread;
+    bool stopping = false;
+
+    HttpResponse handle(const HttpRequest& req);
+    HttpResponse create_session(const HttpRequest& req);
+    HttpResponse session_request(Session& s, const std::string& action, const HttpRequest& req, const Target& t);
+    HttpResponse stop_session(Session& s);
+    json session_json(const Session& s) const;
+
+    Result<void> finalise(Session& s) {
+        auto r = s.stop(wall_now());
+        if (on_stopped) on_stopped(s.id());
+        return r;
+    }
+
+    void schedule_flush() {
+        flush_timer.expires_after(k_flush_interval);
+        flush_timer.async_wait([this](const boost::system::error_code& ec) {
+            if (ec || stopping) return;
+            for (auto& [id, s] : sessions) s->flush();
+            schedule_flush();
+        });
+    }
+
+    void shutdown() {   // on the io thread
+        stopping = true;
+        api->close();
+        flush_timer.cancel();
+        for (auto& [id, s] : sessions) {
+            if (s->stopped()) continue;
+            if (auto r = finalise(*s); !r) {
+                log::get("ingest")->error("finalising recording {}: {}", id, r.error().describe());
+            }
+        }
+    }
+};
+
+HttpResponse Recorder::Impl::handle(const HttpRequest& req) {
+    const Target target = parse_target(req.target);
+    if (stopping) return error_response(503, "the recorder is shutting down");
+    if (target.path == "/api/v1/sessions") {
+        if (req.method != "POST") return error_response(405, fmt::format("{} {} is not allowed", req.method, target.path));
+        return create_session(req);
+    }
+    const auto route = session_route(target.path);
+    if (!route) return error_response(404, fmt::format("no such endpoint: {}", target.path));
+    const auto it = sessions.find(route->id);
+    if (it == sessions.end()) return error_response(404, fmt::format("no session \"{}\"", route->id));
+    return session_request(*it->second, route->action, req, target);
+}
+
+HttpResponse Recorder::Impl::create_session(const HttpRequest& req) {
+    auto setup = parse_session_request(req.body);
+    if (!setup) return error_response(setup.error());
+    auto session = Session::create(SessionContext{io, ports, catalog, layout, options.listen_address}, std::move(*setup),
+                                   wall_now());
+    if (!session) return error_response(session.error());
+    const std::string id = (*session)->id();
+    sessions.emplace(id, std::move(*session));
+    return json_response(201, {{"id", id}});
+}
+
+HttpResponse Recorder::Impl::session_request(Session& s, const std::string& action, const HttpRequest& req,
+                                             const Target& t) {
+    const auto not_allowed = [&] {
+        return error_response(405, fmt::format("{} {} is not allowed", req.method, t.path));
+    };
+    if (action.empty()) {
+        if (req.method != "GET") return not_allowed();
+        return json_response(200, session_json(s));
+    }
+    if (req.method != "POST") return not_allowed();
+    if (action == "streams") {
+        auto request = parse_stream_request(req.body);
+        if (!request) return error_response(request.error());
+        auto stream = s.add_stream(*request);
+        if (!stream) return error_response(stream.error());
+        json body = {{"track", stream->track}, {"port", stream->port}};
+        if (!stream->recorded) body["recorded"] = false;
+        return json_response(201, body);
+    }
+    if (action == "decks") {
+        const std::string name = t.param("name");
+        if (name.empty()) return error_response(400, "query parameter \"name\" (the file name) is missing");
+        if (!looks_like_pdf(req.body)) return error_response(400, "body is not a PDF (it does not start with %PDF-)");
+        auto deck = s.add_deck(name, req.body, wall_now());
+        if (!deck) return error_response(deck.error());
+        return json_response(201, {{"deck", deck->id}, {"pages", deck->pages}});
+    }
+    if (action == "events") {
+        auto events = parse_events_request(req.body);
+        if (!events) return error_response(events.error());
+        auto n = s.add_events(*events, wall_now());
+        if (!n) return error_response(n.error());
+        return json_response(202, {{"accepted", *n}});
+    }
+    if (action == "stop") return stop_session(s);
+    return error_response(404, fmt::format("no such endpoint: {}", t.path));
+}
+
+HttpResponse Recorder::Impl::stop_session(Session& s) {
+    if (s.stopped()) return error_response(409, fmt::format("session \"{}\" is stopped already", s.id()));
+    if (auto r = finalise(s); !r) return error_response(r.error());
+    return json_response(200, {{"id", s.id()}, {"state", "stopped"}});
+}
+
+json Recorder::Impl::session_json(const Session& s) const {
+    json tracks = json::array();
+    for (const auto& st : s.streams()) {
+        json dropped = json::object();
+        for (const auto& [reason, n] : st.stats.dropped) dropped[reason] = n;
+        if (st.stats.not_recordable) dropped["not_recordable"] = st.stats.not_recordable;
+        if (st.stats.write_errors) dropped["write_error"] = st.stats.write_errors;
+        tracks.push_back({{"track", st.track},
+                          {"port", st.port},
+                          {"recorded", st.recorded},
+                          {"packets", st.stats.packets},
+                          {"bytes", st.stats.bytes},
+                          {"rtcp_packets", st.stats.rtcp_packets},
+                          {"dropped", st.stats.dropped_total() + st.stats.not_recordable + st.stats.write_errors},
+                          {"dropped_by_reason", std::move(dropped)}});
+    }
+    return {{"id", s.id()}, {"state", s.stopped() ? "stopped" : "recording"}, {"tracks", std::move(tracks)}};
+}
+
+Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Recorder::~Recorder() { stop(); }
+
+Result<std::unique_ptr<Recorder>> Recorder::create(RecorderOptions options, storage::Catalog& catalog,
+                                                   const storage::Layout& layout,
+                                                   std::function<void(const std::string&)> on_stopped) {
+    if (options.rtp_port_min == 0 || options.rtp_port_min > options.rtp_port_max) {
+        return fail(Errc::invalid_argument, fmt::format("RTP port range {}-{} is empty or starts at 0",
+                                                        options.rtp_port_min, options.rtp_port_max));
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(layout.root() / "raw", ec);
+    if (ec) return fail(Errc::io, fmt::format("create {}: {}", (layout.root() / "raw").string(), ec.message()));
+    auto impl = std::make_unique<Impl>(std::move(options), catalog, layout, std::move(on_stopped));
+    Impl* self = impl.get();
+    auto api = ControlApi::create(
+        impl->io, impl->options.listen_address, impl->options.control_port,
+        [self](const HttpRequest& req) { return self->handle(req); }, impl->options.body_limit);
+    if (!api) return std::unexpected(api.error());
+    impl->api = std::move(*api);
+    return std::make_unique<Recorder>(std::move(impl));
+}
+
+Result<void> Recorder::start() {
+    if (impl_->thread.joinable()) return fail(Errc::invalid_argument, "the recorder is running already");
+    if (impl_->stopping) return fail(Errc::invalid_argument, "the recorder was stopped; create a new one");
+    impl_->api->start();
+    impl_->schedule_flush();
+    impl_->thread = std::thread([this] {
+        for (;;) {
+            try {
+                impl_->io.run();
+                return;
+            } catch (const std::exception& e) {
+                // A bug escaped a handler: log it and keep serving the other sessions.
+                log::get("ingest")->error("recorder thread: {}", e.what());
+            }
+        }
+    });
+    log::get("ingest")->info("recorder listening on {}:{} (RTP ports {}-{})", impl_->options.listen_address,
+                             control_port(), impl_->options.rtp_port_min, impl_->options.rtp_port_max);
+    return {};
+}
+
+void Recorder::stop() {
+    if (!impl_) return;
+    if (impl_->thread.joinable()) {
+        std::promise<void> done;
+        auto finished = done.get_future();
+        net::post(impl_->io, [this, &done] {
+            impl_->shutdown();
+            done.set_value();
+        });
+        finished.wait();
+        impl_->io.stop();
+        impl_->thread.join();
+    } else if (!impl_->stopping) {
+        impl_->shutdown();   // never started: nothing runs concurrently
+    }
+}
+
+std::uint16_t Recorder::control_port() const { return impl_->api->port(); }
+
+} // namespace tafel::ingest

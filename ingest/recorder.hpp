@@ -1,0 +1,58 @@
+#pragma once
+// The recorder daemon: a JSON-over-HTTP control API (docs/architecture.md, "Contract: the
+// recorder's control API") and one UDP socket per stream, all on one Asio io_context thread.
+// It captures (RTP + RTCP + arrival time into pcap, events into events.jsonl, decks as PDF)
+// and never decodes. Boost stays in the .cpp files.
+#include "core/error.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace tafel::storage {
+class Catalog;
+class Layout;
+} // namespace tafel::storage
+
+namespace tafel::ingest {
+
+struct RecorderOptions {
+    std::string listen_address = "127.0.0.1";
+    std::uint16_t control_port = 8090;   // 0: any free port (see control_port())
+    std::uint16_t rtp_port_min = 40000;
+    std::uint16_t rtp_port_max = 40999;
+    std::size_t body_limit = 64 << 20;   // deck uploads
+};
+
+class Recorder {
+public:
+    // Binds the control port (Errc::network naming the address when busy) and validates the
+    // options; nothing runs before start(). `catalog` and `layout` must outlive the recorder.
+    // `on_stopped` is called on the recorder's thread after a recording is finalised and its
+    // render job enqueued.
+    static Result<std::unique_ptr<Recorder>> create(RecorderOptions options, storage::Catalog& catalog,
+                                                    const storage::Layout& layout,
+                                                    std::function<void(const std::string& recording_id)> on_stopped = {});
+    ~Recorder();   // stop()
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
+
+    // Starts the io_context thread: serves the control API, receives media, flushes the
+    // pcaps every 250 ms (so a crash loses at most 250 ms of packets).
+    Result<void> start();
+
+    // Stops accepting, finalises every open session as a stop request would (pcaps closed and
+    // renamed, recording.json completed, render job enqueued), then joins the thread.
+    void stop();
+
+    std::uint16_t control_port() const;
+
+    struct Impl;
+    explicit Recorder(std::unique_ptr<Impl> impl);   // by create()
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace tafel::ingest

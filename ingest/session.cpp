@@ -1,0 +1,229 @@
+#include "ingest/session.hpp"
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "ingest/pdf_pages.hpp"
+#include "ingest/port_pool.hpp"
+#include "storage/catalog.hpp"
+#include "storage/layout.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+namespace tafel::ingest {
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+    auto tmp = path;
+    tmp += ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) return fail(Errc::io, fmt::format("cannot create {}", tmp.string()));
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        out.flush();
+        if (!out) return fail(Errc::io, fmt::format("cannot write {} ({} bytes)", tmp.string(), bytes.size()));
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) return fail(Errc::io, fmt::format("rename {}: {}", tmp.string(), ec.message()));
+    return {};
+}
+
+} // namespace
+
+Session::Session(SessionContext context, RecordingInfo info, std::filesystem::path dir, EventLog events)
+    : context_(std::move(context)), info_(std::move(info)), dir_(std::move(dir)), events_(std::move(events)) {}
+
+Session::~Session() {
+    for (auto& s : streams_) {
+        if (s.receiver) context_.ports.release(s.receiver->port());
+    }
+}
+
+Result<std::unique_ptr<Session>> Session::create(SessionContext context, SessionSetup setup, WallTime now) {
+    RecordingInfo info;
+    info.id = recording_id(setup.meeting.id, now.utc_us / 1000);
+    info.meeting = std::move(setup.meeting);
+    info.participants = std::move(setup.participants);
+    info.started = now;
+    info.anchor = ClockAnchor::now();
+    const auto dir = context.layout.raw_dir(info.id);
+    std::error_code ec;
+    if (std::filesystem::exists(dir, ec)) {
+        return fail(Errc::already_exists, fmt::format("recording {} exists already ({})", info.id, dir.string()));
+    }
+    for (const char* sub : {"tracks", "slides"}) {
+        std::filesystem::create_directories(dir / sub, ec);
+        if (ec) return fail(Errc::io, fmt::format("create {}: {}", (dir / sub).string(), ec.message()));
+    }
+    if (auto r = write_recording_info(dir, info); !r) return std::unexpected(r.error());
+    auto events = EventLog::open(dir);
+    if (!events) return std::unexpected(events.error());
+
+    storage::RecordingRow row;
+    row.id = info.id;
+    row.meeting_id = info.meeting.id;
+    row.title = info.meeting.name;
+    row.context = info.meeting.context;
+    row.state = storage::RecordingState::recording;
+    row.started_utc_us = info.started.utc_us;
+    if (auto r = context.catalog.put_recording(row); !r) return std::unexpected(r.error());
+
+    log::get("ingest")->info("recording {} started: meeting {} \"{}\" in {}", info.id, info.meeting.id,
+                             info.meeting.name, dir.string());
+    return std::make_unique<Session>(std::move(context), std::move(info), dir, std::move(*events));
+}
+
+Result<void> Session::save() { return write_recording_info(dir_, info_); }
+
+Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
+    if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped", info_.id));
+    const Participant* who = info_.participant(request.participant);
+    if (!who) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("field \"participant\": \"{}\" is not a participant of the session", request.participant));
+    }
+    const std::string codec = lower(request.codec);
+    const bool video_codec = codec == "vp8";
+    if (!video_codec && codec != "opus") {
+        return fail(Errc::invalid_argument, fmt::format("field \"codec\": \"{}\" is not VP8 or opus", request.codec));
+    }
+    if (video_codec != (request.kind == MediaKind::video)) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("field \"kind\": {} does not carry {}", to_string(request.kind), request.codec));
+    }
+    TrackInfo track;
+    track.id = fmt::format("t{}", next_track_);
+    track.kind = request.kind;
+    track.codec = video_codec ? "VP8" : "opus";
+    track.payload_type = request.payload_type;
+    track.clock_rate = request.clock_rate;
+    track.channels = request.kind == MediaKind::audio ? std::max(request.channels, 1) : 0;
+    track.participant = request.participant;
+    track.file = fmt::format("tracks/{}.pcap", track.id);
+    const bool recorded = who->recordable();
+
+    std::unique_ptr<UdpReceiver> receiver;
+    Error bind_error{Errc::network, "no port tried"};
+    auto port = context_.ports.allocate([&](std::uint16_t candidate) {
+        auto r = UdpReceiver::create(context_.io, context_.listen_address, candidate,
+                                     fmt::format("recording {} track {}", info_.id, track.id));
+        if (!r) {
+            bind_error = r.error();
+            return false;
+        }
+        receiver = std::move(*r);
+        return true;
+    });
+    if (!port) return fail(port.error().code, fmt::format("{} (last error: {})", port.error().message, bind_error.message));
+    std::optional<PcapWriter> writer;
+    if (recorded) {
+        auto w = PcapWriter::create(dir_ / track.file, info_.anchor);
+        if (!w) {
+            context_.ports.release(*port);
+            return std::unexpected(w.error());
+        }
+        writer = std::move(*w);
+    }
+    track.port = *port;
+    ++next_track_;
+    receiver->start(std::move(writer));
+    if (recorded) {
+        info_.tracks.push_back(track);
+        if (auto r = save(); !r) return std::unexpected(r.error());
+    } else {
+        log::get("ingest")->info("recording {}: {} of participant {} is not recorded (role {}, consent {})",
+                                 info_.id, track.id, who->id, to_string(who->role), to_string(who->consent));
+    }
+    streams_.push_back(Stream{track.id, recorded, std::move(receiver)});
+    return StreamStatus{track.id, track.port, recorded, streams_.back().receiver->stats()};
+}
+
+Result<Deck> Session::add_deck(const std::string& name, std::string_view pdf, WallTime now) {
+    if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped", info_.id));
+    Deck deck;
+    deck.id = fmt::format("d{}", info_.decks.size() + 1);
+    deck.name = name;
+    deck.file = fmt::format("slides/{}.pdf", deck.id);
+    deck.pages = count_pdf_pages(pdf);
+    if (auto r = write_file_atomically(dir_ / deck.file, pdf); !r) return std::unexpected(r.error());
+    info_.decks.push_back(deck);
+    if (auto r = save(); !r) return std::unexpected(r.error());
+    const nlohmann::json event = {
+        {"type", "deck_added"}, {"t_us", now.utc_us}, {"deck", deck.id}, {"name", deck.name}, {"pages", deck.pages}};
+    if (auto r = events_.append(event.dump(), now); !r) return std::unexpected(r.error());
+    return deck;
+}
+
+Result<std::size_t> Session::add_events(const std::vector<std::string>& events, WallTime now) {
+    if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped", info_.id));
+    bool participants_changed = false;
+    for (const auto& text : events) {
+        if (auto r = events_.append(text, now); !r) return std::unexpected(r.error());
+        const auto j = nlohmann::json::parse(text, nullptr, false);
+        if (j.value("type", "") != "participant_joined") continue;
+        const std::string pid = j.value("participant", "");
+        if (pid.empty() || info_.participant(pid)) continue;
+        Participant p;
+        p.id = pid;
+        p.name = j.value("name", "");
+        p.role = j.value("role", "") == "moderator" ? Role::moderator : Role::viewer;
+        const std::string consent = j.value("consent", "unknown");
+        p.consent = consent == "granted" ? Consent::granted : consent == "denied" ? Consent::denied : Consent::unknown;
+        info_.participants.push_back(std::move(p));
+        participants_changed = true;
+    }
+    if (participants_changed) {
+        if (auto r = save(); !r) return std::unexpected(r.error());
+    }
+    return events.size();
+}
+
+Result<void> Session::stop(WallTime now) {
+    if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped already", info_.id));
+    // Finalise everything even if one step fails; report the first failure.
+    std::optional<Error> first;
+    auto keep = [&](Result<void> r) {
+        if (!r && !first) first = r.error();
+    };
+    for (auto& s : streams_) {
+        keep(s.receiver->close());
+        context_.ports.release(s.receiver->port());
+    }
+    keep(events_.close());
+    info_.stopped = now;
+    keep(save());
+    keep(context_.catalog.set_recording_state(info_.id, storage::RecordingState::stopped));
+    if (auto job = context_.catalog.enqueue(info_.id, "render"); !job) keep(std::unexpected(job.error()));
+    log::get("ingest")->info("recording {} stopped after {} ms", info_.id, (now.utc_us - info_.started.utc_us) / 1000);
+    if (first) return std::unexpected(*first);
+    return {};
+}
+
+void Session::flush() {
+    if (stopped()) return;
+    for (auto& s : streams_) {
+        if (auto r = s.receiver->flush(); !r) {
+            log::get("ingest")->warn("recording {} track {}: {}", info_.id, s.track, r.error().describe());
+        }
+    }
+    if (auto r = events_.sync(); !r) log::get("ingest")->warn("recording {}: {}", info_.id, r.error().describe());
+}
+
+std::vector<StreamStatus> Session::streams() const {
+    std::vector<StreamStatus> out;
+    for (const auto& s : streams_) out.push_back(StreamStatus{s.track, s.receiver->port(), s.recorded, s.receiver->stats()});
+    return out;
+}
+
+} // namespace tafel::ingest

@@ -1,0 +1,111 @@
+#pragma once
+// One lesson being recorded: its raw-recording folder (recording.json, events.jsonl, tracks/,
+// slides/), its catalog row, and one UdpReceiver per stream. Runs on the recorder's
+// io_context thread only, so it has no locks.
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "ingest/event_log.hpp"
+#include "ingest/raw_recording.hpp"
+#include "ingest/udp_receiver.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+namespace tafel::storage {
+class Catalog;
+class Layout;
+} // namespace tafel::storage
+
+namespace tafel::ingest {
+
+class PortPool;
+
+struct SessionSetup {
+    Meeting meeting;
+    std::vector<Participant> participants;
+};
+
+struct StreamRequest {
+    MediaKind kind = MediaKind::video;
+    std::string codec;
+    int payload_type = 96;
+    int clock_rate = 90000;
+    int channels = 0;
+    std::string participant;
+};
+
+struct StreamStatus {
+    std::string track;
+    std::uint16_t port = 0;
+    bool recorded = true;        // false: the participant may not be recorded, nothing is written
+    ReceiverStats stats;
+};
+
+// Where a session gets its sockets and files from; all owned by the recorder.
+struct SessionContext {
+    boost::asio::io_context& io;
+    PortPool& ports;
+    storage::Catalog& catalog;
+    const storage::Layout& layout;
+    std::string listen_address;
+};
+
+class Session {
+public:
+    // Creates raw/<id>/ with tracks/ and slides/, writes recording.json with a fresh clock
+    // anchor and registers the recording in the catalog (state recording).
+    // Errc::already_exists when that recording id exists (same meeting, same millisecond).
+    static Result<std::unique_ptr<Session>> create(SessionContext context, SessionSetup setup, WallTime now);
+    Session(SessionContext context, RecordingInfo info, std::filesystem::path dir, EventLog events);   // by create()
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    const std::string& id() const { return info_.id; }
+    bool stopped() const { return info_.stopped.has_value(); }
+    const RecordingInfo& info() const { return info_; }
+
+    // Allocates a UDP port and starts receiving. Errc::invalid_argument naming the field for
+    // an unknown participant or a codec/kind mismatch.
+    Result<StreamStatus> add_stream(const StreamRequest& request);
+
+    // Stores the PDF as slides/<deck>.pdf and appends a deck_added event.
+    Result<Deck> add_deck(const std::string& name, std::string_view pdf, WallTime now);
+
+    // Appends events (each a JSON object with a string "type"; "t_us" defaults to `now`).
+    // A participant_joined event for a new participant adds them to recording.json.
+    Result<std::size_t> add_events(const std::vector<std::string>& events, WallTime now);
+
+    // Closes the pcaps (renamed from .tmp), writes stopped_utc_us, sets the catalog state to
+    // stopped and enqueues the render job. Errc::already_exists when already stopped.
+    Result<void> stop(WallTime now);
+
+    // Writes every stream's buffered packets to disk (called every 250 ms).
+    void flush();
+
+    std::vector<StreamStatus> streams() const;
+
+private:
+    struct Stream {
+        std::string track;
+        bool recorded = true;
+        std::unique_ptr<UdpReceiver> receiver;
+    };
+    Result<void> save();
+
+    SessionContext context_;
+    RecordingInfo info_;
+    std::filesystem::path dir_;
+    EventLog events_;
+    std::vector<Stream> streams_;
+    int next_track_ = 1;
+};
+
+} // namespace tafel::ingest
