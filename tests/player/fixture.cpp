@@ -66,6 +66,14 @@ DataFolder::DataFolder() : layout(dir.path() / "data") {
     row.duration_ms = 125'000;
     REQUIRE(catalog->put_recording(row).has_value());
 
+    storage::RecordingRow older = row;
+    older.id = k_older_id;
+    older.title = "Deutsch 5a";
+    older.started_utc_us = 1'690'000'000'000'000;
+    REQUIRE(catalog->put_recording(older).has_value());
+    std::filesystem::create_directories(layout.published_dir(k_older_id));
+    write_file(layout.published_dir(k_older_id) / "lesson.webm", std::string(100, 'o'));
+
     storage::RecordingRow processing = row;
     processing.id = k_processing_id;
     processing.title = "Noch in Arbeit";

@@ -15,6 +15,7 @@
 namespace tafel::player::test {
 
 inline constexpr const char* k_id = "4f2a9c0d1e-1700000000000";
+inline constexpr const char* k_older_id = "3c3c-1690000000000";     // published earlier
 inline constexpr const char* k_processing_id = "77aa-1700000100000";
 inline constexpr const char* k_vanished_id = "88bb-1700000200000"; // published, folder gone
 inline constexpr const char* k_title = "Mathe 7b: Brüche <kürzen> & erweitern";

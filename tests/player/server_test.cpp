@@ -8,7 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 using namespace tafel::player::test;
 
@@ -34,6 +37,10 @@ TEST_CASE("list page shows published recordings with escaped titles, newest firs
     CHECK(res.body.find("2:05") != std::string::npos);                  // 125000 ms
     // Neither the recording still processing nor the one whose folder is gone is listed.
     CHECK(res.body.find("Noch in Arbeit") == std::string::npos);
+    const auto newer = res.body.find(fmt::format("href=\"/r/{}\"", k_id));
+    const auto older = res.body.find(fmt::format("href=\"/r/{}\"", k_older_id));
+    REQUIRE(older != std::string::npos);
+    CHECK(newer < older);
     CHECK(res.body.find("Verschwunden") == std::string::npos);
     // No inline script, and a CSP that allows only this server.
     CHECK(res.body.find("<script>") == std::string::npos);
@@ -225,7 +232,7 @@ TEST_CASE("JSON API lists the published recording and answers per id", "[integra
     REQUIRE(list.status == 200);
     CHECK(list.header("content-type") == "application/json");
     const auto j = nlohmann::json::parse(list.body);
-    REQUIRE(j.at("recordings").size() == 1);
+    REQUIRE(j.at("recordings").size() == 2); // not the processing or vanished ones
     const auto& r = j["recordings"][0];
     CHECK(r.at("id") == k_id);
     CHECK(r.at("title") == k_title);
@@ -235,6 +242,7 @@ TEST_CASE("JSON API lists the published recording and answers per id", "[integra
     CHECK(r.at("duration_ms") == 125'000);
     CHECK(r.at("urls").at("page") == fmt::format("/r/{}", k_id));
     CHECK(r.at("urls").at("mp4") == media("lesson.mp4"));
+    CHECK(j["recordings"][1].at("id") == k_older_id);
 
     const auto one = http_request(fx.port(), "GET", fmt::format("/api/v1/recordings/{}", k_id));
     REQUIRE(one.status == 200);
@@ -305,4 +313,39 @@ TEST_CASE("create and start report bad options and busy ports", "[integration]")
     REQUIRE_FALSE(started.has_value());
     CHECK(started.error().code == tafel::Errc::network);
     CHECK(started.error().message.find(std::to_string(fx.port())) != std::string::npos);
+}
+
+TEST_CASE("a recording with only WebM gets a page with only the WebM source", "[integration]") {
+    ServerFixture fx;
+    const auto res = http_request(fx.port(), "GET", fmt::format("/r/{}", k_older_id));
+    REQUIRE(res.status == 200);
+    CHECK(res.body.find("lesson.mp4") == std::string::npos);
+    CHECK(res.body.find(fmt::format("<source src=\"/r/{}/media/lesson.webm\" type=\"video/webm\">", k_older_id)) !=
+          std::string::npos);
+    // The chat file is absent: the media route says so instead of failing the page.
+    CHECK(http_request(fx.port(), "GET", fmt::format("/r/{}/media/chat.json", k_older_id)).status == 404);
+}
+
+TEST_CASE("parallel clients each get their own bytes", "[integration]") {
+    ServerFixture fx(/*threads=*/2);
+    std::atomic<int> good{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 8; ++c) {
+        clients.emplace_back([&, c] {
+            try {
+                HttpClient client(fx.port());
+                for (int i = 0; i < 10; ++i) {
+                    const std::size_t first = static_cast<std::size_t>(c * 9000 + i * 700);
+                    const auto res = client.request(
+                        "GET", media("lesson.mp4"),
+                        {{"Range", fmt::format("bytes={}-{}", first, first + 4999)}});
+                    if (res.status == 206 && res.body == mp4_bytes(first, 5000)) ++good;
+                }
+            } catch (const std::exception&) {
+                // counted as missing below
+            }
+        });
+    }
+    for (auto& t : clients) t.join();
+    CHECK(good == 80);
 }
