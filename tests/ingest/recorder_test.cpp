@@ -338,9 +338,19 @@ TEST_CASE("stopping the recorder finalises open sessions", "[integration][ingest
     REQUIRE(eventually([&] {
         return request(port, http::verb::get, "/api/v1/sessions/" + id).body["tracks"][0]["packets"] == 6;
     }));
+    // Crash safety: while still recording, the periodic flush (250 ms) puts every packet into
+    // the .tmp file, where a reader after a crash would find it.
+    const auto raw = layout.raw_dir(id);
+    auto open_info = read_recording_info(raw);
+    REQUIRE(open_info);
+    CHECK_FALSE(open_info->stopped);
+    REQUIRE(eventually([&] {
+        auto on_disk = read_pcap(raw / "tracks" / "t1.pcap", open_info->anchor);
+        return on_disk && on_disk->size() == 6;
+    }));
+    CHECK(std::filesystem::exists(raw / "tracks" / "t1.pcap.tmp"));
     (*recorder)->stop();
     CHECK(stopped_calls == 1);
-    const auto raw = layout.raw_dir(id);
     CHECK(std::filesystem::exists(raw / "tracks" / "t1.pcap"));
     auto info = read_recording_info(raw);
     REQUIRE(info);

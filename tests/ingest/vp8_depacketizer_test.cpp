@@ -139,7 +139,7 @@ TEST_CASE("a VP8 frame with a lost packet is dropped and so are frames until the
     }
 }
 
-TEST_CASE("Opus: every payload is one frame; empty payloads are malformed", "[unit][ingest][opus]") {
+TEST_CASE("Opus: every payload is one frame, empty payloads are malformed", "[unit][ingest][opus]") {
     OpusDepacketizer d;
     TrackStats stats;
     std::vector<EncodedFrame> out;
