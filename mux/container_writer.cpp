@@ -53,6 +53,14 @@ Result<std::unique_ptr<ContainerWriter>> ContainerWriter::create(const std::file
         ret = avio_open(&context->pb, url.c_str(), AVIO_FLAG_WRITE);
         if (ret < 0) return av_fail(ret, fmt::format("open {}", url));
     }
+    const std::string_view muxer = context->oformat->name;
+    if (muxer == "webm" || muxer == "matroska") {
+        // Opus's pre-skip makes its first packet start before 0. Matroska carries that as the
+        // track's CodecDelay (Matroska spec, "CodecDelay"; RFC 7845 §4.2), which FFmpeg's
+        // muxer already writes; letting libavformat shift every stream to non-negative
+        // timestamps as well would start the video late by the pre-skip (~7 ms).
+        context->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
+    }
     if (!options.title.empty()) {
         ret = av_dict_set(&context->metadata, "title", options.title.c_str(), 0);
         if (ret < 0) return av_fail(ret, fmt::format("set title of {}", url));

@@ -76,6 +76,11 @@ Result<VideoEncoder> VideoEncoder::create(const VideoEncoderOptions& options) {
         c.bit_rate = 1'500'000;
         c.qmin = 4;
         c.qmax = 48;
+        // kf_min_dist = kf_max_dist (libvpxenc sets it only when keyint_min == gop_size):
+        // VP8's automatic keyframe detection misfires on flat coloured slides and emits a
+        // keyframe every other frame; keyframes come from the interval and from the
+        // renderer's forced ones (slide changes), which is where scene cuts are anyway.
+        c.keyint_min = c.gop_size;
     } else {
         c.keyint_min = std::min(c.gop_size, 15);
     }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cstdlib>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -16,7 +17,8 @@
 
 namespace tafel::test {
 
-// A fresh folder under the system temp folder, removed with its contents at scope exit.
+// A fresh folder under the system temp folder, removed with its contents at scope exit
+// (kept when TAFEL_KEEP_TEST_FILES is set, to look at a failing test's output).
 class TempDir {
 public:
     explicit TempDir(const std::string& prefix) {
@@ -27,7 +29,7 @@ public:
     }
     ~TempDir() {
         std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
+        if (std::getenv("TAFEL_KEEP_TEST_FILES") == nullptr) std::filesystem::remove_all(path_, ec);
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
