@@ -249,3 +249,29 @@ TEST_CASE("OutputSet::create names the folder it cannot write into", "[integrati
         CHECK_THAT(set.error().message, Catch::Contains(file.string()));
     }
 }
+
+namespace {
+std::size_t thread_count() {
+    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                                                  std::filesystem::directory_iterator{}));
+}
+} // namespace
+
+TEST_CASE("An OutputSet dropped without finish() stops its encoding threads", "[integration]") {
+    // A render job that fails half-way destroys its OutputSet; its threads must not outlive it.
+    tafel::test::TempDir dir("tafel-output-set");
+    const std::size_t before = thread_count();
+    {
+        OutputOptions options;
+        options.width = 320;
+        options.height = 240;
+        options.threads = 1;
+        auto set = OutputSet::create(dir.path(), options);
+        REQUIRE(set.has_value());
+        Pattern pattern(320, 240);
+        for (int i = 0; i < 10; ++i) REQUIRE((*set)->write_video(pattern.draw(i), i).has_value());
+        REQUIRE((*set)->write_audio(sine(0, 4800), 0).has_value());
+        CHECK(thread_count() > before);
+    }
+    CHECK(thread_count() == before);
+}
