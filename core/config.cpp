@@ -32,8 +32,9 @@ constexpr const char* k_keys[] = {"data_dir",     "database_url", "listen_addres
 } // namespace
 
 Result<void> Config::set(const std::string& key, const std::string& value, const std::string& source) {
-    auto assign_port = [&](std::uint16_t& field) -> Result<void> {
-        auto v = parse_int<std::uint16_t>(key, value, source, 1, 65535);
+    // Listening ports may be 0 ("any free port", printed at start-up); RTP ports may not.
+    auto assign_port = [&](std::uint16_t& field, std::int64_t min = 1) -> Result<void> {
+        auto v = parse_int<std::uint16_t>(key, value, source, min, 65535);
         if (!v) return std::unexpected(v.error());
         field = *v;
         return {};
@@ -52,9 +53,9 @@ Result<void> Config::set(const std::string& key, const std::string& value, const
     } else if (key == "listen_address") {
         listen_address = value;
     } else if (key == "player_port") {
-        return assign_port(player_port);
+        return assign_port(player_port, 0);
     } else if (key == "control_port") {
-        return assign_port(control_port);
+        return assign_port(control_port, 0);
     } else if (key == "rtp_port_min") {
         return assign_port(rtp_port_min);
     } else if (key == "rtp_port_max") {

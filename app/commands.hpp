@@ -1,0 +1,18 @@
+#pragma once
+// Each subcommand registers itself on the CLI and returns its exit code when run.
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace tafel::app {
+
+// The action of the subcommand that was chosen; returns the process's exit code.
+using Action = std::function<int()>;
+
+void add_service_commands(CLI::App& app, Action& chosen);   // up, record, worker, serve
+void add_lesson_commands(CLI::App& app, Action& chosen);    // simulate, demo, process
+void add_catalog_commands(CLI::App& app, Action& chosen);   // recordings, jobs
+
+} // namespace tafel::app

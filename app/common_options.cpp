@@ -1,0 +1,48 @@
+#include "app/common_options.hpp"
+
+#include "core/log.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace tafel::app {
+
+void CommonOptions::add_to(CLI::App& cmd) {
+    cmd.add_option("--config", config_file, "JSON file with settings (keys as the flags, '_' for '-')");
+    auto flag = [&](const char* name, const char* key, const char* help) {
+        cmd.add_option_function<std::string>(
+            name, [this, key](const std::string& v) { flags.emplace_back(key, v); }, help);
+    };
+    flag("--data-dir", "data_dir", "data folder: raw/, published/, tmp/, tafel.db (default ./data)");
+    flag("--listen", "listen_address", "address the player and the recorder listen on (default 127.0.0.1)");
+    flag("--player-port", "player_port", "HTTP port of the player (default 8080)");
+    flag("--control-port", "control_port", "HTTP port of the recorder's control API (default 8090)");
+    flag("--rtp-port-min", "rtp_port_min", "lowest UDP port handed to streams (default 40000)");
+    flag("--rtp-port-max", "rtp_port_max", "highest UDP port handed to streams (default 40999)");
+    flag("--database", "database_url", "catalog and queue database URL (default sqlite:<data-dir>/tafel.db)");
+    flag("--workers", "workers", "recordings processed at once (default 1)");
+    flag("--encoder-threads", "encoder_threads", "threads per encoder, 0 = one per core (default 0)");
+    flag("--public-url", "public_url", "base URL printed for playback links (default http://<listen>:<player-port>)");
+    flag("--log-level", "log_level", "trace, debug, info, warn, error, critical or off (default info)");
+}
+
+Config CommonOptions::load() const {
+    std::optional<std::filesystem::path> file;
+    if (config_file) file = *config_file;
+    auto config = Config::load(file, [](const char* name) { return std::getenv(name); });
+    if (!config) throw std::runtime_error(config.error().message);
+    for (const auto& [key, value] : flags) {
+        std::string flag_name = "--" + key;
+        for (auto& c : flag_name) c = c == '_' ? '-' : c;
+        if (auto ok = config->set(key, value, "flag " + flag_name); !ok) {
+            throw std::runtime_error(ok.error().message);
+        }
+    }
+    if (auto ok = config->validate(); !ok) throw std::runtime_error(ok.error().message);
+    log::set_level(config->log_level);
+    return *config;
+}
+
+} // namespace tafel::app
