@@ -1,10 +1,12 @@
 #include "storage/catalog.hpp"
 
 #include "core/time.hpp"
+#include "storage/pg_catalog.hpp"
 #include "storage/sqlite_catalog.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -20,14 +22,18 @@ constexpr std::array<std::pair<RecordingState, std::string_view>, 5> k_recording
     {RecordingState::failed, "failed"},
 }};
 
-constexpr std::array<std::pair<JobState, std::string_view>, 4> k_job_states{{
+constexpr std::array<std::pair<JobState, std::string_view>, 5> k_job_states{{
     {JobState::queued, "queued"},
     {JobState::running, "running"},
     {JobState::succeeded, "succeeded"},
     {JobState::failed, "failed"},
+    {JobState::cancelled, "cancelled"},
 }};
 
 constexpr std::string_view k_sqlite_scheme = "sqlite:";
+constexpr std::array<std::string_view, 2> k_postgres_schemes{"postgresql://", "postgres://"};
+
+constexpr std::array<std::string_view, 4> k_light_kinds{"publish", "audio", "chapters", "thumbnails"};
 
 } // namespace
 
@@ -55,9 +61,20 @@ Result<JobState> job_state_from(const std::string& s) {
     return tafel::fail(Errc::invalid_argument, fmt::format("unknown job state \"{}\"", s));
 }
 
-Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& url) {
-    return open(url, [] { return wall_now().utc_us; });
+int default_priority(const std::string& kind) {
+    for (auto light : k_light_kinds)
+        if (kind == light) return k_priority_light;
+    return k_priority_heavy;
 }
+
+std::optional<std::int64_t> eta_us(const Job& job, std::int64_t now_utc_us) {
+    if (job.state != JobState::running || job.progress_permille <= 0 || job.started_utc_us <= 0) return std::nullopt;
+    const std::int64_t elapsed = std::max<std::int64_t>(0, now_utc_us - job.started_utc_us);
+    const std::int64_t left = 1000 - std::min(job.progress_permille, 1000);
+    return elapsed / job.progress_permille * left;
+}
+
+Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& url) { return open(url, CatalogClock{}); }
 
 Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& url, CatalogClock clock) {
     if (url.starts_with(k_sqlite_scheme)) {
@@ -65,8 +82,14 @@ Result<std::unique_ptr<Catalog>> Catalog::open(const std::string& url, CatalogCl
         if (!catalog) return std::unexpected(catalog.error());
         return std::unique_ptr<Catalog>(std::move(*catalog));
     }
+    for (auto scheme : k_postgres_schemes) {
+        if (!url.starts_with(scheme)) continue;
+        auto catalog = PgCatalog::create(url, std::move(clock));
+        if (!catalog) return std::unexpected(catalog.error());
+        return std::unique_ptr<Catalog>(std::move(*catalog));
+    }
     return tafel::fail(Errc::unsupported,
-                fmt::format("catalog URL \"{}\": only sqlite:<path> is supported so far", url));
+                fmt::format("catalog URL \"{}\": use sqlite:<path> or postgresql://…", url));
 }
 
 Result<void> Catalog::delete_recording(const std::string& id) {
@@ -76,5 +99,27 @@ Result<void> Catalog::delete_recording(const std::string& id) {
 Result<std::vector<Job>> Catalog::jobs(std::size_t) {
     return tafel::fail(Errc::unsupported, "this catalog cannot list jobs");
 }
+
+Result<std::optional<Job>> Catalog::claim_priority(const std::string& worker, std::chrono::milliseconds, int) {
+    return tafel::fail(Errc::unsupported, fmt::format("claim by {}: this catalog has no priority lanes", worker));
+}
+
+Result<bool> Catalog::wait_for_work(std::chrono::milliseconds) {
+    return tafel::fail(Errc::unsupported, "this catalog cannot wait for work");
+}
+
+Result<void> Catalog::cancel(std::int64_t job_id) {
+    return tafel::fail(Errc::unsupported, fmt::format("cancel job {}: this catalog cannot cancel", job_id));
+}
+
+Result<void> Catalog::retry(std::int64_t job_id) {
+    return tafel::fail(Errc::unsupported, fmt::format("retry job {}: this catalog cannot retry", job_id));
+}
+
+Result<std::int64_t> Catalog::purge(std::int64_t) {
+    return tafel::fail(Errc::unsupported, "this catalog cannot purge jobs");
+}
+
+Result<std::int64_t> Catalog::now_utc_us() { return wall_now().utc_us; }
 
 } // namespace tafel::storage

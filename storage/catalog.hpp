@@ -27,7 +27,17 @@ struct RecordingRow {
     std::string error;              // why it failed, when it did
 };
 
-enum class JobState { queued, running, succeeded, failed };
+// failed is final ("dead"): every attempt failed or the last lease expired; cancelled is
+// an operator's decision (`tafel jobs cancel`).
+enum class JobState { queued, running, succeeded, failed, cancelled };
+
+// Priority classes: light jobs (publish, audio-only, chapters, thumbnails) take seconds and
+// must never wait behind heavy encodes (BigBlueButton #25070), so they run first and workers
+// keep a lane for them (JobRunner, Catalog::claim_priority).
+inline constexpr int k_priority_heavy = 0;
+inline constexpr int k_priority_light = 10;
+// The class of a job kind: "render" is heavy, everything else tafel knows is light.
+int default_priority(const std::string& kind);
 
 struct Job {
     std::int64_t id = 0;
@@ -43,7 +53,13 @@ struct Job {
     std::string error;
     std::int64_t run_after_utc_us = 0;   // not claimed before this (retry backoff)
     std::int64_t created_utc_us = 0;
+    std::int64_t started_utc_us = 0;     // when the current (or last) attempt was claimed
+    std::int64_t updated_utc_us = 0;     // last heartbeat or state change
 };
+
+// The estimated time left of a running job from its progress so far (linear), or nullopt
+// while nothing can be said (not running, no progress yet).
+std::optional<std::int64_t> eta_us(const Job& job, std::int64_t now_utc_us);
 
 std::string to_string(RecordingState s);
 std::string to_string(JobState s);
@@ -57,9 +73,12 @@ class Catalog {
 public:
     virtual ~Catalog() = default;
 
-    // "sqlite:<path>" (created with its folder if missing; migrations run on open).
+    // "sqlite:<path>" (created with its folder if missing) or "postgresql://…" /
+    // "postgres://…" (a libpq connection URI); migrations run on open on both.
     static Result<std::unique_ptr<Catalog>> open(const std::string& url);
-    // The same with an injected clock (lease and backoff times); default wall_now().
+    // The same with an injected clock (lease and backoff times). Without one SQLite uses
+    // this host's wall clock and PostgreSQL the database server's clock, so that workers on
+    // hosts with skewed clocks judge leases alike.
     static Result<std::unique_ptr<Catalog>> open(const std::string& url, CatalogClock clock);
 
     // Recordings.
@@ -95,6 +114,24 @@ public:
     virtual Result<void> delete_recording(const std::string& id);
     // The newest `limit` jobs of every recording, newest first (`tafel jobs list`).
     virtual Result<std::vector<Job>> jobs(std::size_t limit = 100);
+
+    // The queue's lifecycle (issue 6). Defaults answer unsupported so that fakes compile.
+    // Like claim(), but only jobs of at least `min_priority` (the light-job lane).
+    virtual Result<std::optional<Job>> claim_priority(const std::string& worker,
+                                                      std::chrono::milliseconds lease, int min_priority);
+    // Blocks up to `timeout` until a job may be runnable: true when one is (or a wake-up
+    // arrived), false on timeout. PostgreSQL: LISTEN/NOTIFY; SQLite: polls the table.
+    virtual Result<bool> wait_for_work(std::chrono::milliseconds timeout);
+    // Queued or running jobs become cancelled (a running worker learns it at its next
+    // heartbeat and stops). not_found for no such job; invalid_argument when already final.
+    virtual Result<void> cancel(std::int64_t job_id);
+    // A failed or cancelled job is queued again now with a fresh attempt budget.
+    virtual Result<void> retry(std::int64_t job_id);
+    // Deletes finished (succeeded, failed, cancelled) jobs last changed before the given
+    // time; returns how many.
+    virtual Result<std::int64_t> purge(std::int64_t older_than_utc_us);
+    // The catalog's current time (the database's clock on PostgreSQL).
+    virtual Result<std::int64_t> now_utc_us();
 };
 
 } // namespace tafel::storage

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace tafel::storage {
@@ -13,11 +14,15 @@ class SqliteDb;
 struct Migration {
     int version;              // 1, 2, 3, … without gaps
     std::string_view name;
-    std::string_view sql;     // one or more statements, ';'-separated
+    std::string_view sql;     // one or more statements, ';'-separated; {id_key} per dialect
 };
+
+enum class SqlDialect { sqlite, postgres };
 
 // Every migration tafel knows, oldest first.
 std::span<const Migration> migrations();
+// A migration's statements in one dialect.
+std::string migration_sql(const Migration& m, SqlDialect dialect);
 
 // Brings the database to the newest version inside one BEGIN IMMEDIATE transaction, so two
 // processes opening a fresh file at once apply each migration exactly once. Returns the

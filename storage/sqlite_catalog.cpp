@@ -7,8 +7,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 namespace tafel::storage {
 
@@ -18,7 +20,7 @@ constexpr std::string_view k_recording_columns =
     "id, meeting_id, title, context, state, started_utc_us, duration_ms, error";
 constexpr std::string_view k_job_columns =
     "id, recording_id, kind, state, priority, attempts, max_attempts, worker, lease_until, "
-    "progress, error, run_after, created_utc_us";
+    "progress, error, run_after, created_utc_us, started_utc_us, updated_utc_us";
 
 // Retry backoff after a failed attempt: 2^attempts seconds, capped at one hour.
 constexpr std::int64_t k_backoff_cap_s = 3600;
@@ -62,6 +64,8 @@ Result<Job> read_job(const Statement& s) {
     job.error = s.column_text(10);
     job.run_after_utc_us = s.column_int64(11);
     job.created_utc_us = s.column_int64(12);
+    job.started_utc_us = s.column_int64(13);
+    job.updated_utc_us = s.column_int64(14);
     return job;
 }
 
@@ -93,8 +97,13 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::create(const std::string& 
     if (!db) return std::unexpected(db.error());
     // The busy timeout first: switching to WAL and migrating take locks that another
     // process opening the same file at the same moment may hold.
-    for (std::string_view pragma : {"PRAGMA busy_timeout = 5000", "PRAGMA journal_mode = WAL",
-                                    "PRAGMA foreign_keys = ON"}) {
+    // synchronous = NORMAL is the setting the SQLite docs recommend with WAL ("Write-Ahead
+    // Logging", section 3): commits stay atomic and consistent, only a power cut may undo the
+    // last ones (a claim undone that way is claimed again: jobs are idempotent). With FULL
+    // every claim waits for an fsync while holding the write lock, and under 4 busy worker
+    // processes a waiter could exhaust the busy timeout; 30 s is far beyond any claim.
+    for (std::string_view pragma : {"PRAGMA busy_timeout = 30000", "PRAGMA journal_mode = WAL",
+                                    "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"}) {
         if (auto ok = db->exec(pragma); !ok) return std::unexpected(ok.error());
     }
     if (auto version = migrate(*db, clock()); !version) return std::unexpected(version.error());
@@ -195,6 +204,11 @@ Result<std::int64_t> SqliteCatalog::enqueue(const std::string& recording_id, con
 }
 
 Result<std::optional<Job>> SqliteCatalog::claim(const std::string& worker, std::chrono::milliseconds lease) {
+    return claim_priority(worker, lease, INT_MIN);
+}
+
+Result<std::optional<Job>> SqliteCatalog::claim_priority(const std::string& worker, std::chrono::milliseconds lease,
+                                                         int min_priority) {
     if (worker.empty()) return tafel::fail(Errc::invalid_argument, "claim without a worker name");
     std::lock_guard lock(mutex_);
     const auto now = now_();
@@ -211,11 +225,11 @@ Result<std::optional<Job>> SqliteCatalog::claim(const std::string& worker, std::
     if (auto ok = expire->bind(1, now).bind(2, now).run(); !ok) return std::unexpected(ok.error());
 
     auto pick = db_.prepare(
-        "SELECT id FROM jobs WHERE (state = 'queued' AND run_after <= ?)"
-        " OR (state = 'running' AND lease_until < ?)"
+        "SELECT id FROM jobs WHERE priority >= ? AND ((state = 'queued' AND run_after <= ?)"
+        " OR (state = 'running' AND lease_until < ?))"
         " ORDER BY priority DESC, created_utc_us ASC, id ASC LIMIT 1");
     if (!pick) return std::unexpected(pick.error());
-    auto found = pick->bind(1, now).bind(2, now).step();
+    auto found = pick->bind(1, std::int64_t{min_priority}).bind(2, now).bind(3, now).step();
     if (!found) return std::unexpected(found.error());
     if (!*found) {
         if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error()); // keeps the expiries
@@ -225,9 +239,9 @@ Result<std::optional<Job>> SqliteCatalog::claim(const std::string& worker, std::
 
     auto take = db_.prepare(
         "UPDATE jobs SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1,"
-        " progress = 0, updated_utc_us = ? WHERE id = ?");
+        " progress = 0, started_utc_us = ?, updated_utc_us = ? WHERE id = ?");
     if (!take) return std::unexpected(take.error());
-    if (auto ok = take->bind(1, worker).bind(2, now + to_us(lease)).bind(3, now).bind(4, id).run(); !ok)
+    if (auto ok = take->bind(1, worker).bind(2, now + to_us(lease)).bind(3, now).bind(4, now).bind(5, id).run(); !ok)
         return std::unexpected(ok.error());
     auto job = job_locked(id);
     if (!job) return std::unexpected(job.error());
@@ -332,6 +346,73 @@ Result<std::vector<Job>> SqliteCatalog::jobs(std::size_t limit) {
     if (!stmt) return std::unexpected(stmt.error());
     const auto capped = static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000'000));
     return collect<Job>(stmt->bind(1, capped), read_job);
+}
+
+Result<bool> SqliteCatalog::wait_for_work(std::chrono::milliseconds timeout) {
+    // SQLite has no notifications between processes: look at the table every 50 ms (a cheap
+    // indexed read under WAL, which never blocks the writers).
+    constexpr std::chrono::milliseconds k_poll{50};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            const auto now = now_();
+            auto stmt = db_.prepare(
+                "SELECT COUNT(*) FROM jobs WHERE (state = 'queued' AND run_after <= ?)"
+                " OR (state = 'running' AND lease_until < ?)");
+            if (!stmt) return std::unexpected(stmt.error());
+            auto row = stmt->bind(1, now).bind(2, now).step();
+            if (!row) return std::unexpected(row.error());
+            if (*row && stmt->column_int64(0) > 0) return true;
+        }
+        const auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= std::chrono::steady_clock::duration::zero()) return false;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, k_poll));
+    }
+}
+
+Result<void> SqliteCatalog::cancel(std::int64_t job_id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("UPDATE jobs SET state = 'cancelled', lease_until = 0, updated_utc_us = ?,"
+                            " error = 'cancelled by an operator' WHERE id = ? AND state IN ('queued', 'running')");
+    if (!stmt) return std::unexpected(stmt.error());
+    if (auto ok = stmt->bind(1, now_()).bind(2, job_id).run(); !ok) return ok;
+    if (db_.changes() > 0) return {};
+    auto current = job_locked(job_id);
+    if (!current) return std::unexpected(current.error());
+    if (!*current) return tafel::fail(Errc::not_found, fmt::format("cancel job {}: no such job", job_id));
+    return tafel::fail(Errc::invalid_argument,
+                       fmt::format("cancel job {}: it is already {}", job_id, to_string((*current)->state)));
+}
+
+Result<void> SqliteCatalog::retry(std::int64_t job_id) {
+    std::lock_guard lock(mutex_);
+    const auto now = now_();
+    auto stmt = db_.prepare("UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?, lease_until = 0,"
+                            " worker = '', error = '', progress = 0, updated_utc_us = ?"
+                            " WHERE id = ? AND state IN ('failed', 'cancelled')");
+    if (!stmt) return std::unexpected(stmt.error());
+    if (auto ok = stmt->bind(1, now).bind(2, now).bind(3, job_id).run(); !ok) return ok;
+    if (db_.changes() > 0) return {};
+    auto current = job_locked(job_id);
+    if (!current) return std::unexpected(current.error());
+    if (!*current) return tafel::fail(Errc::not_found, fmt::format("retry job {}: no such job", job_id));
+    return tafel::fail(Errc::invalid_argument, fmt::format("retry job {}: it is {}, not failed or cancelled", job_id,
+                                                           to_string((*current)->state)));
+}
+
+Result<std::int64_t> SqliteCatalog::purge(std::int64_t older_than_utc_us) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare(
+        "DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled') AND updated_utc_us < ?");
+    if (!stmt) return std::unexpected(stmt.error());
+    if (auto ok = stmt->bind(1, older_than_utc_us).run(); !ok) return std::unexpected(ok.error());
+    return db_.changes();
+}
+
+Result<std::int64_t> SqliteCatalog::now_utc_us() {
+    std::lock_guard lock(mutex_);
+    return now_();
 }
 
 } // namespace tafel::storage

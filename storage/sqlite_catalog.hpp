@@ -1,7 +1,7 @@
 #pragma once
 // The catalog and job queue on SQLite (WAL): one connection per SqliteCatalog, guarded by a
 // mutex so that one catalog may be shared by threads; several processes or catalogs on one
-// file coordinate through SQLite's locks (BEGIN IMMEDIATE claims, 5 s busy timeout).
+// file coordinate through SQLite's locks (BEGIN IMMEDIATE claims, 30 s busy timeout).
 #include "storage/catalog.hpp"
 #include "storage/sqlite_db.hpp"
 
@@ -35,6 +35,13 @@ public:
     Result<std::optional<Job>> job(std::int64_t job_id) override;
     Result<std::vector<Job>> jobs_of(const std::string& recording_id) override;
     Result<std::vector<Job>> jobs(std::size_t limit) override;
+    Result<std::optional<Job>> claim_priority(const std::string& worker, std::chrono::milliseconds lease,
+                                              int min_priority) override;
+    Result<bool> wait_for_work(std::chrono::milliseconds timeout) override;
+    Result<void> cancel(std::int64_t job_id) override;
+    Result<void> retry(std::int64_t job_id) override;
+    Result<std::int64_t> purge(std::int64_t older_than_utc_us) override;
+    Result<std::int64_t> now_utc_us() override;
 
 private:
     Result<std::optional<Job>> job_locked(std::int64_t job_id);

@@ -1,6 +1,8 @@
 #include "storage/catalog.hpp"
+#include "storage/migrations.hpp"
 #include "storage/sqlite_db.hpp"
-#include "temp_dir.hpp"
+#include "storage/pg_db.hpp"
+#include "test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,7 +10,9 @@
 
 using namespace tafel;
 using namespace tafel::storage;
+using tafel::storage::test::Backend;
 using tafel::storage::test::TempDir;
+using tafel::storage::test::TestDatabase;
 
 namespace {
 
@@ -23,11 +27,14 @@ RecordingRow row(std::string id, std::string context, std::int64_t started_utc_u
     return r;
 }
 
-std::unique_ptr<Catalog> open_catalog(const TempDir& dir) {
-    auto catalog = Catalog::open(dir.db_url());
+std::unique_ptr<Catalog> open_catalog(const std::string& url) {
+    auto catalog = Catalog::open(url);
+    INFO((catalog ? std::string() : catalog.error().describe()));
     REQUIRE(catalog.has_value());
     return std::move(*catalog);
 }
+
+std::unique_ptr<Catalog> open_catalog(const TempDir& dir) { return open_catalog(dir.db_url()); }
 
 std::int64_t scalar(SqliteDb& db, const std::string& sql) {
     auto stmt = db.prepare(sql);
@@ -36,6 +43,21 @@ std::int64_t scalar(SqliteDb& db, const std::string& sql) {
     REQUIRE(row.has_value());
     REQUIRE(*row);
     return stmt->column_int64(0);
+}
+
+// One number from either backend's database, read behind the catalog's back.
+std::int64_t scalar(const TestDatabase& db, const std::string& sql) {
+    if (db.backend() == Backend::sqlite) {
+        auto file = SqliteDb::open(db.url().substr(std::string_view("sqlite:").size()));
+        REQUIRE(file.has_value());
+        return scalar(*file, sql);
+    }
+    auto conn = PgDb::connect(db.url());
+    REQUIRE(conn.has_value());
+    auto result = conn->query(sql);
+    REQUIRE(result.has_value());
+    REQUIRE(result->rows() == 1);
+    return result->int64(0, 0);
 }
 
 } // namespace
@@ -51,7 +73,7 @@ TEST_CASE("open creates the folder and the database file in WAL mode", "[integra
 }
 
 TEST_CASE("unsupported catalog URLs are refused and named", "[unit]") {
-    for (const std::string url : {"postgres://db/tafel", "tafel.db", "mysql:x"}) {
+    for (const std::string url : {"mysql://db/tafel", "tafel.db", "mysql:x"}) {
         auto catalog = Catalog::open(url);
         REQUIRE_FALSE(catalog.has_value());
         CHECK(catalog.error().code == Errc::unsupported);
@@ -63,8 +85,10 @@ TEST_CASE("unsupported catalog URLs are refused and named", "[unit]") {
 }
 
 TEST_CASE("recordings: insert, read back, replace, update state", "[integration]") {
-    TempDir dir;
-    auto catalog = open_catalog(dir);
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
+    auto catalog = open_catalog(db.url());
 
     CHECK(catalog->recording("missing").value() == std::nullopt);
 
@@ -103,8 +127,10 @@ TEST_CASE("recordings: insert, read back, replace, update state", "[integration]
 }
 
 TEST_CASE("recording ids that are not safe path segments are refused", "[integration]") {
-    TempDir dir;
-    auto catalog = open_catalog(dir);
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
+    auto catalog = open_catalog(db.url());
     auto bad = catalog->put_recording(row("../etc", "c", 1));
     REQUIRE_FALSE(bad.has_value());
     CHECK(bad.error().code == Errc::invalid_argument);
@@ -112,8 +138,10 @@ TEST_CASE("recording ids that are not safe path segments are refused", "[integra
 }
 
 TEST_CASE("list_recordings: newest first, filtered by context", "[integration]") {
-    TempDir dir;
-    auto catalog = open_catalog(dir);
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
+    auto catalog = open_catalog(db.url());
     REQUIRE(catalog->put_recording(row("old", "klasse-7b", 100)).has_value());
     REQUIRE(catalog->put_recording(row("new", "klasse-7b", 300)).has_value());
     REQUIRE(catalog->put_recording(row("other", "klasse-9a", 200)).has_value());
@@ -132,8 +160,10 @@ TEST_CASE("list_recordings: newest first, filtered by context", "[integration]")
 }
 
 TEST_CASE("delete_recording removes the row and its jobs", "[integration]") {
-    TempDir dir;
-    auto catalog = open_catalog(dir);
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
+    auto catalog = open_catalog(db.url());
     REQUIRE(catalog->put_recording(row("r1", "c", 1)).has_value());
     REQUIRE(catalog->put_recording(row("r2", "c", 2)).has_value());
     const auto job = catalog->enqueue("r1", "render").value();
@@ -151,19 +181,31 @@ TEST_CASE("delete_recording removes the row and its jobs", "[integration]") {
 }
 
 TEST_CASE("migrations run once: reopening keeps data and the schema version", "[integration]") {
-    TempDir dir;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
     {
-        auto catalog = open_catalog(dir);
+        auto catalog = open_catalog(db.url());
         REQUIRE(catalog->put_recording(row("r1", "c", 1)).has_value());
     }
     {
-        auto catalog = open_catalog(dir);
+        auto catalog = open_catalog(db.url());
         CHECK(catalog->recording("r1").value().has_value());
     }
-    auto db = SqliteDb::open((dir.path() / "data" / "tafel.db").string());
-    REQUIRE(db.has_value());
-    CHECK(scalar(*db, "SELECT COUNT(*) FROM schema_version") == 1);
-    CHECK(scalar(*db, "SELECT MAX(version) FROM schema_version") == 1);
+    const auto newest = static_cast<std::int64_t>(migrations().back().version);
+    CHECK(newest >= 2);
+    CHECK(scalar(db, "SELECT COUNT(*) FROM schema_version") == newest);
+    CHECK(scalar(db, "SELECT MAX(version) FROM schema_version") == newest);
+    // The same tables and columns on both backends: every job column the code reads.
+    CHECK(scalar(db, "SELECT COUNT(started_utc_us) FROM jobs") == 0);
+}
+
+TEST_CASE("a PostgreSQL catalog that cannot be reached names the server", "[integration]") {
+    // Port 1 on localhost: nobody listens there.
+    auto catalog = Catalog::open("postgresql://tafel@127.0.0.1:1/tafel?connect_timeout=2");
+    REQUIRE_FALSE(catalog.has_value());
+    CHECK(catalog.error().code == Errc::network);
+    CHECK_THAT(catalog.error().message, Catch::Contains("127.0.0.1:1"));
 }
 
 TEST_CASE("a database from a newer tafel is refused", "[integration]") {

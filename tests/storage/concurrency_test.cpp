@@ -1,5 +1,5 @@
 #include "storage/catalog.hpp"
-#include "temp_dir.hpp"
+#include "test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,16 +9,19 @@
 
 using namespace tafel;
 using namespace tafel::storage;
-using tafel::storage::test::TempDir;
+using tafel::storage::test::Backend;
+using tafel::storage::test::TestDatabase;
 using namespace std::chrono_literals;
 
 TEST_CASE("four workers with their own connections claim every job exactly once", "[integration]") {
-    TempDir dir;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
     constexpr int k_jobs = 200;
     constexpr int k_workers = 4;
     std::set<std::int64_t> enqueued;
     {
-        auto catalog = Catalog::open(dir.db_url());
+        auto catalog = Catalog::open(db.url());
         REQUIRE(catalog.has_value());
         RecordingRow r;
         r.id = "rec1";
@@ -38,7 +41,7 @@ TEST_CASE("four workers with their own connections claim every job exactly once"
         threads.emplace_back([&, w] {
             Outcome& out = outcomes[static_cast<std::size_t>(w)];
             // Each worker opens the file itself, at the same time as the others.
-            auto catalog = Catalog::open(dir.db_url());
+            auto catalog = Catalog::open(db.url());
             if (!catalog) {
                 out.error = catalog.error().describe();
                 return;
@@ -70,7 +73,7 @@ TEST_CASE("four workers with their own connections claim every job exactly once"
     CHECK(std::adjacent_find(all.begin(), all.end()) == all.end()); // nobody claimed twice
     CHECK(std::set<std::int64_t>(all.begin(), all.end()) == enqueued);
 
-    auto catalog = Catalog::open(dir.db_url());
+    auto catalog = Catalog::open(db.url());
     REQUIRE(catalog.has_value());
     auto jobs = (*catalog)->jobs_of("rec1").value();
     REQUIRE(jobs.size() == k_jobs);
@@ -80,8 +83,10 @@ TEST_CASE("four workers with their own connections claim every job exactly once"
 }
 
 TEST_CASE("one catalog shared by threads stays consistent", "[integration]") {
-    TempDir dir;
-    auto catalog = Catalog::open(dir.db_url());
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
+    auto catalog = Catalog::open(db.url());
     REQUIRE(catalog.has_value());
     RecordingRow r;
     r.id = "rec1";
@@ -109,13 +114,15 @@ TEST_CASE("one catalog shared by threads stays consistent", "[integration]") {
 }
 
 TEST_CASE("processes opening a fresh database at once migrate it exactly once", "[integration]") {
-    TempDir dir;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
     constexpr int k_openers = 4;
     std::vector<std::string> errors(k_openers);
     std::vector<std::thread> threads;
     for (int i = 0; i < k_openers; ++i) {
         threads.emplace_back([&, i] {
-            auto catalog = Catalog::open(dir.db_url());
+            auto catalog = Catalog::open(db.url());
             if (!catalog) {
                 errors[static_cast<std::size_t>(i)] = catalog.error().describe();
                 return;
@@ -130,7 +137,7 @@ TEST_CASE("processes opening a fresh database at once migrate it exactly once", 
     for (auto& t : threads) t.join();
     for (const auto& e : errors) CHECK(e.empty());
 
-    auto catalog = Catalog::open(dir.db_url());
+    auto catalog = Catalog::open(db.url());
     REQUIRE(catalog.has_value());
     CHECK((*catalog)->list_recordings().value().size() == k_openers);
 }

@@ -1,5 +1,5 @@
 #include "storage/catalog.hpp"
-#include "temp_dir.hpp"
+#include "test_database.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -7,7 +7,8 @@
 
 using namespace tafel;
 using namespace tafel::storage;
-using tafel::storage::test::TempDir;
+using tafel::storage::test::Backend;
+using tafel::storage::test::TestDatabase;
 using namespace std::chrono_literals;
 
 namespace {
@@ -16,13 +17,14 @@ constexpr std::int64_t k_t0 = 1'700'000'000'000'000; // UTC µs
 constexpr std::int64_t k_s = 1'000'000;
 
 // A catalog whose clock the test moves by hand.
+// Every test runs once per backend (GENERATE), on a fresh database.
 struct Fixture {
-    TempDir dir;
+    TestDatabase db;
     std::shared_ptr<std::int64_t> now = std::make_shared<std::int64_t>(k_t0);
     std::unique_ptr<Catalog> catalog;
 
-    Fixture() {
-        auto opened = Catalog::open(dir.db_url(), [clock = now] { return *clock; });
+    explicit Fixture(Backend backend) : db(backend) {
+        auto opened = Catalog::open(db.url(), [clock = now] { return *clock; });
         REQUIRE(opened.has_value());
         catalog = std::move(*opened);
         RecordingRow r;
@@ -40,14 +42,18 @@ struct Fixture {
 } // namespace
 
 TEST_CASE("claim on an empty queue returns nothing", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     auto claimed = f.catalog->claim("w1", 30s);
     REQUIRE(claimed.has_value());
     CHECK(*claimed == std::nullopt);
 }
 
 TEST_CASE("enqueue, claim, heartbeat, succeed", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     const auto id = f.catalog->enqueue("rec1", "render").value();
     auto queued = f.catalog->job(id).value();
     REQUIRE(queued.has_value());
@@ -89,7 +95,9 @@ TEST_CASE("enqueue, claim, heartbeat, succeed", "[integration]") {
 }
 
 TEST_CASE("an expired lease lets another worker claim; the old worker is cancelled", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     const auto id = f.catalog->enqueue("rec1", "render").value();
     REQUIRE(f.catalog->claim("w1", 10s).value().has_value());
 
@@ -112,7 +120,9 @@ TEST_CASE("an expired lease lets another worker claim; the old worker is cancell
 }
 
 TEST_CASE("a job whose lease expires on its last attempt fails instead of looping", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     const auto id = f.catalog->enqueue("rec1", "render").value();
     for (int attempt = 1; attempt <= 3; ++attempt) {
         auto claimed = f.catalog->claim("crashy", 5s).value();
@@ -127,7 +137,9 @@ TEST_CASE("a job whose lease expires on its last attempt fails instead of loopin
 }
 
 TEST_CASE("fail retries with exponential backoff, then fails for good", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     const auto id = f.catalog->enqueue("rec1", "render").value();
 
     REQUIRE(f.catalog->claim("w1", 30s).value().has_value());
@@ -159,7 +171,9 @@ TEST_CASE("fail retries with exponential backoff, then fails for good", "[integr
 }
 
 TEST_CASE("higher priority runs first, then the oldest", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     const auto low = f.catalog->enqueue("rec1", "render", 0).value();
     f.advance(1);
     const auto high_old = f.catalog->enqueue("rec1", "render", 5).value();
@@ -174,7 +188,9 @@ TEST_CASE("higher priority runs first, then the oldest", "[integration]") {
 }
 
 TEST_CASE("enqueue for an unknown recording names it", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     auto job = f.catalog->enqueue("ghost", "render");
     REQUIRE_FALSE(job.has_value());
     CHECK(job.error().code == Errc::not_found);
@@ -182,14 +198,18 @@ TEST_CASE("enqueue for an unknown recording names it", "[integration]") {
 }
 
 TEST_CASE("heartbeat of a job that does not exist is not_found", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     auto beat = f.catalog->heartbeat(12345, "w1", 30s, 0);
     REQUIRE_FALSE(beat.has_value());
     CHECK(beat.error().code == Errc::not_found);
 }
 
 TEST_CASE("jobs(limit) lists the newest jobs first", "[integration]") {
-    Fixture f;
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
     std::vector<std::int64_t> ids;
     for (int i = 0; i < 5; ++i) {
         ids.push_back(f.catalog->enqueue("rec1", "render").value());
