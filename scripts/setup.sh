@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git clang-format
+  libclang-rt-14-dev   # libFuzzer's driver for the GCC-built fuzz targets (tests/fuzz)
   # media
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   libvpx-dev libopus-dev libx264-dev
