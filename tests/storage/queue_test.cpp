@@ -94,7 +94,7 @@ TEST_CASE("enqueue, claim, heartbeat, succeed", "[integration]") {
     CHECK(f.catalog->jobs_of("rec1").value().size() == 1);
 }
 
-TEST_CASE("an expired lease lets another worker claim; the old worker is cancelled", "[integration]") {
+TEST_CASE("an expired lease lets another worker claim, the old worker is cancelled", "[integration]") {
     const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
     INFO("backend: " << backend_name(backend));
     Fixture f(backend);
