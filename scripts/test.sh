@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 jobs=$(nproc)
+# ccache: let clones in other folders share cached objects (paths relative to the tree).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
