@@ -6,7 +6,9 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -81,4 +83,44 @@ TEST_CASE("4 worker processes x 500 jobs: every job runs exactly once", "[integr
     for (const auto& j : jobs)
         if (j.state != JobState::succeeded || j.attempts != 1) ++not_once;
     CHECK(not_once == 0);
+}
+
+TEST_CASE("a worker killed with SIGKILL mid-job: the job runs again after its lease, once", "[integration]") {
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    TestDatabase db(backend);
+    std::int64_t id = 0;
+    {
+        auto catalog = Catalog::open(db.url());
+        REQUIRE(catalog.has_value());
+        RecordingRow r;
+        r.id = "rec1";
+        r.meeting_id = "m";
+        REQUIRE((*catalog)->put_recording(r).has_value());
+        id = (*catalog)->enqueue("rec1", "test").value();
+    }
+    const auto output = db.dir().path() / "side-effects.txt";
+
+    tafel::test::ChildProcess crashing({TAFEL_QUEUE_WORKER, db.url(), "crashing", output.string(), "hang"});
+    REQUIRE(crashing.wait_for_line(fmt::format("claimed {}", id), std::chrono::seconds(60)));
+    ::kill(crashing.pid(), SIGKILL);
+    CHECK(crashing.wait(std::chrono::seconds(10)) != 0);
+
+    // The survivor finds the job leased, waits for the (1 s) lease to expire and runs it.
+    tafel::test::ChildProcess survivor({TAFEL_QUEUE_WORKER, db.url(), "survivor", output.string()});
+    CHECK(survivor.wait(std::chrono::seconds(60)) == 0);
+
+    std::ifstream in(output);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    CHECK(lines == std::vector<std::string>{fmt::format("{} survivor", id)}); // once, by the survivor
+    // The crashed attempt's half-written output stayed where it was written, unpublished.
+    CHECK(std::filesystem::exists(output.string() + ".partial"));
+    auto catalog = Catalog::open(db.url());
+    REQUIRE(catalog.has_value());
+    auto job = (*catalog)->job(id).value();
+    REQUIRE(job.has_value());
+    CHECK(job->state == JobState::succeeded);
+    CHECK(job->attempts == 2);
+    CHECK(job->worker == "survivor");
 }

@@ -1,30 +1,71 @@
-// tafel_queue_worker <catalog-url> <worker-name> <output-file>: one worker process of the
-// stress test. Claims jobs until none is runnable; each job's side effect is one line
-// "<job id> <worker>\n" appended to the output file (O_APPEND: concurrent appends of a
-// short line by several processes do not interleave), then the job is marked succeeded.
+// tafel_queue_worker <catalog-url> <worker-name> <output-file> [run|hang]: one worker process
+// of the multi-process queue tests.
+//   run   claims jobs until every job of the queue is final (succeeded, failed, cancelled),
+//         waiting for work (LISTEN/NOTIFY or poll) while others hold leases. Each job's side
+//         effect is one line "<job id> <worker>\n" appended to the output file (O_APPEND:
+//         concurrent appends of a short line by several processes do not interleave), then
+//         the job is marked succeeded.
+//   hang  claims one job with a 1 s lease, writes its output to "<output-file>.partial"
+//         (never renamed), prints "claimed <id>" and waits to be killed: a crashed worker.
 #include "storage/catalog.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
+namespace {
+
+using namespace std::chrono_literals;
+using tafel::storage::Catalog;
+using tafel::storage::JobState;
+
+// True when no job is queued or running any more.
+tafel::Result<bool> all_final(Catalog& catalog) {
+    auto jobs = catalog.jobs(1'000'000);
+    if (!jobs) return std::unexpected(jobs.error());
+    return std::none_of(jobs->begin(), jobs->end(), [](const tafel::storage::Job& j) {
+        return j.state == JobState::queued || j.state == JobState::running;
+    });
+}
+
+int hang(Catalog& catalog, const std::string& worker, const std::string& output) {
+    auto claimed = catalog.claim(worker, 1s);
+    if (!claimed || !*claimed) {
+        fmt::print(stderr, "{}: nothing claimed\n", worker);
+        return 1;
+    }
+    const std::string partial = output + ".partial";
+    const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    const std::string line = fmt::format("{} {} half\n", (*claimed)->id, worker);
+    if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return 1;
+    fmt::print("claimed {}\n", (*claimed)->id);
+    std::fflush(stdout);
+    for (;;) ::pause(); // until SIGKILL
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
-    using namespace std::chrono_literals;
-    if (argc != 4) {
-        fmt::print(stderr, "usage: tafel_queue_worker <catalog-url> <worker-name> <output-file>\n");
+    if (argc != 4 && argc != 5) {
+        fmt::print(stderr, "usage: tafel_queue_worker <catalog-url> <worker-name> <output-file> [run|hang]\n");
         return 2;
     }
     const std::string url = argv[1];
     const std::string worker = argv[2];
-    auto catalog = tafel::storage::Catalog::open(url);
+    const std::string mode = argc == 5 ? argv[4] : "run";
+    auto catalog = Catalog::open(url);
     if (!catalog) {
         fmt::print(stderr, "{}: {}\n", worker, catalog.error().describe());
         return 1;
     }
+    if (mode == "hang") return hang(**catalog, worker, argv[3]);
+
     const int fd = ::open(argv[3], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         fmt::print(stderr, "{}: open {}: {}\n", worker, argv[3], std::strerror(errno));
@@ -37,7 +78,19 @@ int main(int argc, char** argv) {
             fmt::print(stderr, "{}: claim: {}\n", worker, claimed.error().describe());
             return 1;
         }
-        if (!*claimed) break;
+        if (!*claimed) {
+            auto finished = all_final(**catalog);
+            if (!finished) {
+                fmt::print(stderr, "{}: list jobs: {}\n", worker, finished.error().describe());
+                return 1;
+            }
+            if (*finished) break;
+            if (auto waited = (*catalog)->wait_for_work(1s); !waited) {
+                fmt::print(stderr, "{}: wait for work: {}\n", worker, waited.error().describe());
+                return 1;
+            }
+            continue;
+        }
         const std::string line = fmt::format("{} {}\n", (*claimed)->id, worker);
         if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
             fmt::print(stderr, "{}: write: {}\n", worker, std::strerror(errno));
