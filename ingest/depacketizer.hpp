@@ -33,7 +33,7 @@ public:
     // The end of the track: a frame still open is emitted if it is complete so far.
     virtual void finish(std::vector<EncodedFrame>& out, TrackStats& stats) = 0;
 
-    // "VP8" or "opus" (case-insensitive); anything else is Errc::unsupported naming the codec.
+    // "VP8", "VP9", "H264" or "opus" (case-insensitive); anything else is Errc::unsupported naming the codec.
     static Result<std::unique_ptr<Depacketizer>> create(std::string_view codec);
 };
 

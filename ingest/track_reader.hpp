@@ -14,10 +14,12 @@
 
 namespace tafel::ingest {
 
-// One whole encoded frame (VP8 frame or Opus packet) as a decoder wants it.
+// One whole encoded frame (VP8/VP9 frame, H.264 access unit in Annex B form, or Opus packet)
+// as a decoder wants it.
 struct EncodedFrame {
     std::uint32_t ssrc = 0;
     std::int64_t rtp_timestamp = 0;  // unwrapped to int64, track clock rate
+    std::int64_t duration_ticks = 0; // audio: the packet's duration from its TOC; video: 0 (unknown)
     ArrivalTime arrival;             // arrival of the frame's last packet
     bool keyframe = false;           // video: a frame a decoder can start at
     std::vector<std::uint8_t> data;

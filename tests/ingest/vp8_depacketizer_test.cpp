@@ -159,8 +159,10 @@ TEST_CASE("depacketizers are chosen by codec name, case-insensitively", "[unit][
     CHECK(Depacketizer::create("VP8"));
     CHECK(Depacketizer::create("vp8"));
     CHECK(Depacketizer::create("OPUS"));
-    auto h264 = Depacketizer::create("H264");
-    REQUIRE_FALSE(h264);
-    CHECK(h264.error().code == Errc::unsupported);
-    CHECK_THAT(h264.error().message, Catch::Contains("H264"));
+    CHECK(Depacketizer::create("VP9"));
+    CHECK(Depacketizer::create("h264"));
+    auto av1 = Depacketizer::create("AV1");
+    REQUIRE_FALSE(av1);
+    CHECK(av1.error().code == Errc::unsupported);
+    CHECK_THAT(av1.error().message, Catch::Contains("AV1"));
 }
