@@ -99,6 +99,7 @@ std::unique_ptr<Services> Services::start(const Config& config, ServiceSet which
         player::ServerOptions options;
         options.address = config.listen_address;
         options.port = config.player_port;
+        options.secret = config.secret;
         impl->server =
             value_or_throw(player::Server::create(options, *impl->player_catalog, impl->layout), "player");
         ok_or_throw(impl->server->start(), "player");

@@ -34,7 +34,9 @@ constexpr auto k_drain_timeout = std::chrono::seconds(5);
 struct Server::Impl {
     Impl(ServerOptions o, storage::Catalog& catalog, const storage::Layout& layout)
         : options(std::move(o)),
-          state(std::make_shared<detail::ServerState>(catalog, layout, k_max_connections)) {}
+          state(std::make_shared<detail::ServerState>(
+              catalog, layout, detail::AccessOptions{options.secret, options.now}, k_max_connections,
+              options.idle_timeout)) {}
 
     void do_accept();
     void on_accept(boost::system::error_code ec, tcp::socket socket);
@@ -88,6 +90,9 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, storage::C
         return fail(Errc::invalid_argument,
                     fmt::format("player threads must be 1..64, not {}", options.threads));
     boost::system::error_code ec;
+    if (options.idle_timeout < std::chrono::milliseconds(10) || options.idle_timeout > std::chrono::hours(1))
+        return fail(Errc::invalid_argument, fmt::format("player idle timeout must be 10 ms..1 h, not {} ms",
+                                                        options.idle_timeout.count()));
     net::ip::make_address(options.address, ec);
     if (ec)
         return fail(Errc::invalid_argument,

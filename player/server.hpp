@@ -3,7 +3,9 @@
 // Boost.Beast stays behind the pimpl; callers see only this header.
 #include "core/error.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,6 +20,15 @@ struct ServerOptions {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080; // 0 = any free port; port() tells which after start()
     int threads = 1;           // io threads; every connection is serialised on its own strand
+    // Shared with the portal that signs access tokens (docs/player.md, "Access"). Empty:
+    // open access, as in the demo.
+    std::string secret;
+    // A request must arrive whole within this time, and each piece of a response must be
+    // taken within it; otherwise the connection is closed. This ends idle keep-alive
+    // connections and slowloris clients that trickle a request byte by byte alike.
+    std::chrono::milliseconds idle_timeout{30'000};
+    // Unix seconds for token expiry; empty = the system clock (tests set it).
+    std::function<std::int64_t()> now;
 };
 
 class Server {

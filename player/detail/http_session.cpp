@@ -21,8 +21,6 @@ namespace net = boost::asio;
 
 namespace {
 
-// A client that sends nothing (or receives nothing) for this long is gone.
-constexpr auto k_idle_timeout = std::chrono::seconds(30);
 // GET and HEAD carry no body; a small limit still lets us answer a stray POST with 405.
 constexpr std::uint64_t k_body_limit = 16 * 1024;
 constexpr std::uint32_t k_header_limit = 16 * 1024;
@@ -127,7 +125,7 @@ private:
         parser_.emplace();
         parser_->header_limit(k_header_limit);
         parser_->body_limit(k_body_limit);
-        stream_.expires_after(k_idle_timeout);
+        stream_.expires_after(state_->idle_timeout);
         http::async_read(stream_, buffer_, *parser_,
                          beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
     }
@@ -168,7 +166,7 @@ private:
     }
 
     void write_more() {
-        stream_.expires_after(k_idle_timeout);
+        stream_.expires_after(state_->idle_timeout);
         outgoing_->write_some(stream_,
                               beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
     }

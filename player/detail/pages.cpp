@@ -8,39 +8,137 @@ namespace tafel::player::detail {
 
 namespace {
 
-std::string display_title(const storage::RecordingRow& r) {
-    return r.title.empty() ? fmt::format("Aufzeichnung vom {}", format_date_de(r.started_utc_us))
+// Every string a page shows, in both languages; the scripts keep their own table
+// (player.js) and read the language from <html lang>.
+struct Strings {
+    const char* html_lang;
+    const char* recordings;
+    const char* none_yet;
+    const char* recording_of;
+    const char* duration;
+    const char* all_recordings;
+    const char* other_lang_name;
+    const char* other_lang_code;
+    const char* cannot_play;
+    const char* download;
+    const char* speed;
+    const char* shortcuts;
+    const char* playback;
+    const char* chapters;
+    const char* chat;
+    const char* chat_search;
+    const char* chat_loading;
+    const char* help_title;
+    const char* close;
+    const char* k_play;
+    const char* k_back5;
+    const char* k_fwd5;
+    const char* k_back10;
+    const char* k_fwd10;
+    const char* k_chapters;
+    const char* k_full;
+    const char* k_help;
+};
+
+constexpr Strings k_de{
+    "de", "Aufzeichnungen", "Noch keine veröffentlichten Aufzeichnungen.", "Aufzeichnung vom {}",
+    "Dauer", "← Alle Aufzeichnungen", "English", "en",
+    "Ihr Browser kann dieses Video nicht abspielen.", "Video herunterladen", "Tempo",
+    "Tastenkürzel", "Wiedergabe", "Kapitel", "Chat", "Chat durchsuchen", "Chat wird geladen …",
+    "Tastenkürzel", "Schließen", "Abspielen / Pause", "5 Sekunden zurück", "5 Sekunden vor",
+    "10 Sekunden zurück", "10 Sekunden vor", "Vorheriges / nächstes Kapitel", "Vollbild",
+    "Diese Hilfe"};
+
+constexpr Strings k_en{
+    "en", "Recordings", "No published recordings yet.", "Recording of {}", "Duration",
+    "← All recordings", "Deutsch", "de", "Your browser cannot play this video.",
+    "Download video", "Speed", "Keyboard shortcuts", "Playback", "Chapters", "Chat",
+    "Search the chat", "Loading chat …", "Keyboard shortcuts", "Close", "Play / pause",
+    "Back 5 seconds", "Forward 5 seconds", "Back 10 seconds", "Forward 10 seconds",
+    "Previous / next chapter", "Full screen", "This help"};
+
+const Strings& strings(Lang lang) { return lang == Lang::en ? k_en : k_de; }
+
+// Links keep the language the viewer chose; German needs no parameter.
+std::string with_lang(const std::string& url, Lang lang) {
+    return lang == Lang::en ? url + "?lang=en" : url;
+}
+
+std::string display_title(const storage::RecordingRow& r, const Strings& t) {
+    return r.title.empty() ? fmt::format(fmt::runtime(t.recording_of), format_date_de(r.started_utc_us))
                            : r.title;
 }
 
-std::string head(const std::string& title) {
+std::string head(const std::string& title, const Strings& t) {
     return fmt::format(R"(<!doctype html>
-<html lang="de">
+<html lang="{}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light dark">
 <title>{} – tafel</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/player.css">
 <script src="/assets/local-time.js" defer></script>
 </head>
 )",
-                       escape(title));
+                       t.html_lang, escape(title));
 }
 
 // "Klasse 7b · <time>14.11.2023, 22:13 UTC</time> · 45:00"
-std::string meta_line(const storage::RecordingRow& r) {
+std::string meta_line(const storage::RecordingRow& r, const Strings& t) {
     std::string out;
     if (!r.context.empty()) out += fmt::format(R"(<span class="context">{}</span> · )", escape(r.context));
     out += fmt::format(R"(<time datetime="{}">{}</time>)", format_iso8601(r.started_utc_us),
                        escape(format_date_de(r.started_utc_us)));
     if (r.duration_ms > 0)
-        out += fmt::format(R"( · <span class="duration" aria-label="Dauer">{}</span>)",
+        out += fmt::format(R"( · <span class="duration" aria-label="{}">{}</span>)", t.duration,
                            format_duration(r.duration_ms));
     return out;
 }
 
+std::string lang_switch(const std::string& url, const Strings& t) {
+    const std::string target = t.other_lang_code == std::string_view("en") ? url + "?lang=en" : url;
+    return fmt::format(R"(<a class="lang" href="{}" hreflang="{}" lang="{}">{}</a>)", target,
+                       t.other_lang_code, t.other_lang_code, t.other_lang_name);
+}
+
+std::string help_dialog(const Strings& t) {
+    const std::pair<const char*, const char*> keys[] = {
+        {"<kbd>Leertaste</kbd>", t.k_play}, {"<kbd>←</kbd>", t.k_back5},  {"<kbd>→</kbd>", t.k_fwd5},
+        {"<kbd>J</kbd>", t.k_back10},        {"<kbd>L</kbd>", t.k_fwd10}, {"<kbd>↑</kbd> <kbd>↓</kbd>", t.k_chapters},
+        {"<kbd>F</kbd>", t.k_full},          {"<kbd>?</kbd>", t.k_help},
+    };
+    std::string rows;
+    for (const auto& [key, what] : keys) {
+        std::string k = key;
+        if (t.html_lang == std::string_view("en") && k == "<kbd>Leertaste</kbd>") k = "<kbd>Space</kbd>";
+        rows += fmt::format("<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n", k, what);
+    }
+    return fmt::format(R"(<dialog id="help" aria-labelledby="help-title">
+<h2 id="help-title">{}</h2>
+<table class="keys">
+{}</table>
+<form method="dialog"><button type="submit" class="primary">{}</button></form>
+</dialog>
+)",
+                       t.help_title, rows, t.close);
+}
+
 } // namespace
+
+Lang lang_from_query(std::string_view query) {
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const auto pair = query.substr(0, amp);
+        if (pair == "lang=en") return Lang::en;
+        if (pair.starts_with("lang=")) return Lang::de;
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return Lang::de;
+}
 
 std::string page_url(const std::string& id) { return "/r/" + id; }
 
@@ -48,20 +146,25 @@ std::string media_url(const std::string& id, const std::string& name) {
     return "/r/" + id + "/media/" + name;
 }
 
-std::string render_list_page(const std::vector<storage::RecordingRow>& recordings) {
-    std::string html = head("Aufzeichnungen");
-    html += R"(<body>
-<header class="page"><h1>Aufzeichnungen</h1></header>
+std::string render_list_page(const std::vector<storage::RecordingRow>& recordings, Lang lang) {
+    const Strings& t = strings(lang);
+    std::string html = head(t.recordings, t);
+    html += fmt::format(R"(<body>
+<header class="page">
+<nav class="top">{}</nav>
+<h1>{}</h1>
+</header>
 <main>
-)";
+)",
+                        lang_switch("/", t), t.recordings);
     if (recordings.empty()) {
-        html += "<p class=\"empty\">Noch keine veröffentlichten Aufzeichnungen.</p>\n";
+        html += fmt::format("<p class=\"empty\">{}</p>\n", t.none_yet);
     } else {
         html += "<ul class=\"recordings\">\n";
         for (const auto& r : recordings) {
             html += fmt::format(R"(<li><a class="card" href="{}"><span class="title">{}</span><span class="meta">{}</span></a></li>
 )",
-                                page_url(r.id), escape(display_title(r)), meta_line(r));
+                                with_lang(page_url(r.id), lang), escape(display_title(r, t)), meta_line(r, t));
         }
         html += "</ul>\n";
     }
@@ -69,38 +172,71 @@ std::string render_list_page(const std::vector<storage::RecordingRow>& recording
     return html;
 }
 
-std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources sources) {
-    const std::string title = display_title(r);
-    std::string html = head(title);
+std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources sources, Lang lang) {
+    const Strings& t = strings(lang);
+    const std::string title = display_title(r, t);
+    std::string html = head(title, t);
     html += fmt::format(R"(<body>
 <header class="page">
-<a class="back" href="/">← Alle Aufzeichnungen</a>
+<nav class="top"><a class="back" href="{}">{}</a>{}</nav>
 <h1>{}</h1>
 <p class="meta">{}</p>
 </header>
-<main class="stage">
+<main class="stage" data-recording="{}">
+<div class="player">
 <div class="video">
 <video id="lesson" controls playsinline preload="metadata">
 )",
-                        escape(title), meta_line(r));
+                        with_lang("/", lang), t.all_recordings, lang_switch(page_url(r.id), t),
+                        escape(title), meta_line(r, t), r.id);
     if (sources.mp4)
         html += fmt::format("<source src=\"{}\" type=\"video/mp4\">\n", media_url(r.id, "lesson.mp4"));
     if (sources.webm)
         html += fmt::format("<source src=\"{}\" type=\"video/webm\">\n", media_url(r.id, "lesson.webm"));
-    html += fmt::format(R"(<p>Ihr Browser kann dieses Video nicht abspielen. <a href="{}">Video herunterladen</a></p>
+    if (sources.captions)
+        html += fmt::format("<track kind=\"captions\" src=\"{}\" srclang=\"de\" label=\"Deutsch\">\n",
+                            media_url(r.id, "captions.vtt"));
+    const std::string file = media_url(r.id, sources.mp4 ? "lesson.mp4" : "lesson.webm");
+    html += fmt::format(R"(<p>{}</p>
 </video>
 </div>
-<aside class="chat" aria-labelledby="chat-heading">
-<h2 id="chat-heading">Chat</h2>
-<ol id="chat" class="chat-list" data-src="{}"><li class="status">Chat wird geladen …</li></ol>
+<div class="toolbar" role="group" aria-label="{}">
+<label class="speed">{} <select id="speed">
+<option value="0.5">0,5×</option><option value="0.75">0,75×</option><option value="1" selected>1×</option><option value="1.25">1,25×</option><option value="1.5">1,5×</option><option value="1.75">1,75×</option><option value="2">2×</option>
+</select></label>
+<button type="button" id="help-button" aria-haspopup="dialog" aria-controls="help" aria-keyshortcuts="?">{} <kbd>?</kbd></button>
+)",
+                        t.cannot_play, t.playback, t.speed, t.shortcuts);
+    if (sources.download)
+        html += fmt::format(R"(<a class="download" href="{}" download>{}</a>
+)",
+                            file, t.download);
+    html += R"(<p id="resume" class="resume" role="status" hidden></p>
+</div>
+</div>
+<aside class="side">
+)";
+    if (sources.chapters)
+        html += fmt::format(R"(<section class="panel chapters" aria-labelledby="chapters-heading">
+<h2 id="chapters-heading">{}</h2>
+<ol id="chapters" class="chapter-list" data-src="{}"></ol>
+</section>
+)",
+                            t.chapters, media_url(r.id, "chapters.vtt"));
+    html += fmt::format(R"(<section class="panel chat" aria-labelledby="chat-heading">
+<h2 id="chat-heading">{}</h2>
+<input type="search" id="chat-search" class="search" placeholder="{}" aria-label="{}" aria-controls="chat">
+<ol id="chat" class="chat-list" data-src="{}"><li class="status">{}</li></ol>
+<p id="chat-live" class="visually-hidden" aria-live="polite"></p>
+</section>
 </aside>
 </main>
-<script src="/assets/player.js" defer></script>
+{}<script src="/assets/player.js" defer></script>
 </body>
 </html>
 )",
-                        media_url(r.id, sources.mp4 ? "lesson.mp4" : "lesson.webm"),
-                        media_url(r.id, "chat.json"));
+                        t.chat, t.chat_search, t.chat_search, media_url(r.id, "chat.json"), t.chat_loading,
+                        help_dialog(t));
     return html;
 }
 

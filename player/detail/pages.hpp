@@ -1,23 +1,36 @@
 #pragma once
-// The two server-rendered pages, German by default (lang="de"). Every value from a
-// recording is escaped; scripts and styles come from /assets/ (no inline code: CSP).
+// The server-rendered pages, German by default (lang="de") and English on request
+// (?lang=en). Every value from a recording is escaped; scripts and styles come from /assets/
+// (no inline code: CSP).
 #include "storage/catalog.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tafel::player::detail {
 
-// GET /: the published recordings in the given order (the catalog lists newest first).
-std::string render_list_page(const std::vector<storage::RecordingRow>& recordings);
+enum class Lang { de, en };
 
+// "en" → English; anything else (absent, "de", unknown) → German, the default.
+Lang lang_from_query(std::string_view query);
+
+// GET /: the published recordings in the given order (the catalog lists newest first).
+std::string render_list_page(const std::vector<storage::RecordingRow>& recordings, Lang lang = Lang::de);
+
+// What a published folder holds besides manifest.json, as far as the page cares.
 struct PlaybackSources {
     bool mp4 = true;
     bool webm = true;
+    bool chapters = false; // chapters.vtt: the chapter list
+    bool captions = false; // captions.vtt: a captions track
+    bool download = false; // a download link (owners only once access control applies)
 };
 
-// GET /r/<id>: the video (MP4 first: Safari plays only that; WebM for the rest) and the chat.
-std::string render_playback_page(const storage::RecordingRow& recording, PlaybackSources sources);
+// GET /r/<id>: the video (MP4 first: Safari plays only that; WebM for the rest), the speed
+// control, the chapter list when there is one, the searchable chat and the shortcut help.
+std::string render_playback_page(const storage::RecordingRow& recording, PlaybackSources sources,
+                                 Lang lang = Lang::de);
 
 // "/r/<id>" and "/r/<id>/media/<name>" (ids are safe ids, so no escaping is needed in URLs).
 std::string page_url(const std::string& id);

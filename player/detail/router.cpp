@@ -2,7 +2,10 @@
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "player/detail/access.hpp"
 #include "player/detail/assets.hpp"
+#include "player/detail/bbb_api.hpp"
+#include "player/detail/gzip.hpp"
 #include "player/detail/json_api.hpp"
 #include "player/detail/media_file.hpp"
 #include "player/detail/pages.hpp"
@@ -11,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 
@@ -40,6 +44,14 @@ Reply json_reply(int status, std::string json) {
     return reply;
 }
 
+Reply xml_reply(std::string xml) {
+    Reply reply;
+    reply.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + std::move(xml);
+    reply.set("Content-Type", "application/xml; charset=utf-8");
+    reply.set("Cache-Control", "no-store");
+    return reply;
+}
+
 Reply unavailable(const Error& error) {
     log::get("player")->error("catalog: {}", error.describe());
     return text_reply(503, "catalog unavailable");
@@ -50,11 +62,44 @@ bool is_file(const std::filesystem::path& p) {
     return std::filesystem::is_regular_file(p, ec);
 }
 
+std::int64_t system_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Reply forbidden(const std::string& reason) {
+    return text_reply(403, "signed access required: open this recording through your school portal (" +
+                               reason + ")");
+}
+
 } // namespace
+
+Router::Router(storage::Catalog& catalog, const storage::Layout& layout, AccessOptions access)
+    : catalog_(catalog), layout_(layout), access_(std::move(access)) {
+    if (!access_.now) access_.now = system_now;
+}
+
+Router::Access Router::access(const Request& request, const std::string& query, const std::string& id,
+                              bool page) {
+    if (access_.secret.empty()) return Access{true, true, {}, {}};
+    const std::int64_t now = access_.now();
+    auto grant = find_grant(request, query, id, access_.secret, now);
+    if (!grant) {
+        log::get("player")->debug("recording {}: access denied: {}", id, grant.error().message);
+        return Access{false, false, {}, grant.error().message};
+    }
+    Access a{true, grant->role == Role::owner, {}, {}};
+    // A page opened with the portal's token starts a session, so that the media and chat
+    // requests the page makes carry the grant without the token in every URL.
+    if (page && query.find("token=") != std::string::npos)
+        a.set_cookie = session_set_cookie(sign_token(*grant, access_.secret), *grant, now);
+    return a;
+}
 
 Reply Router::handle(const Request& request) {
     Reply reply = route(request);
     if (request.method == "HEAD") reply.head_only = true;
+    maybe_gzip(request, reply);
     reply.set("Content-Security-Policy", k_csp);
     reply.set("X-Content-Type-Options", "nosniff");
     // Recording ids in URLs must not leak to other sites through the Referer header.
@@ -72,21 +117,33 @@ Reply Router::route(const Request& request) {
     if (!target) return text_reply(400, "bad request target: " + target.error().message);
     const auto& s = target->segments;
 
-    if (s.empty()) return home();
+    const Lang lang = lang_from_query(target->query);
+    const bool open = access_.secret.empty();
+    if (s.empty()) return open ? home(lang) : forbidden("no list without a grant");
     if (s.size() == 1 && s[0] == "healthz") return text_reply(200, "ok");
     if (s[0] == "r" && s.size() >= 2) {
         if (!is_safe_id(s[1])) return text_reply(400, "invalid recording id");
-        if (s.size() == 2) return playback(s[1]);
-        if (s.size() == 4 && s[2] == "media") return media(request, s[1], s[3]);
+        if (s.size() == 2 || (s.size() == 4 && s[2] == "media")) {
+            const Access a = access(request, target->query, s[1], s.size() == 2);
+            if (!a.allowed) return forbidden(a.reason);
+            if (s.size() == 2) return playback(s[1], lang, a);
+            return media(request, s[1], s[3]);
+        }
     }
     if (s.size() >= 3 && s[0] == "api" && s[1] == "v1" && s[2] == "recordings") {
-        if (s.size() == 3) return api_list();
+        if (s.size() == 3) return open ? api_list() : json_reply(403, error_json("signed access required"));
         if (s.size() == 4) {
             if (!is_safe_id(s[3])) return json_reply(400, error_json("invalid recording id"));
+            if (const Access a = access(request, target->query, s[3], false); !a.allowed)
+                return json_reply(403, error_json("signed access required: " + a.reason));
             return api_one(s[3]);
         }
     }
     if (s.size() == 2 && s[0] == "assets") return asset(request, s[1]);
+    if (s.size() >= 2 && s[0] == "bigbluebutton" && s[1] == "api") {
+        if (s.size() == 2) return xml_reply("<response><returncode>SUCCESS</returncode><version>2.0</version></response>");
+        if (s.size() == 3) return bbb(request, s[2], target->query);
+    }
     return text_reply(404, "no such page");
 }
 
@@ -120,20 +177,28 @@ Result<std::vector<storage::RecordingRow>> Router::visible_list() {
     return out;
 }
 
-Reply Router::home() {
+Reply Router::home(Lang lang) {
     auto rows = visible_list();
     if (!rows) return unavailable(rows.error());
-    return html_reply(render_list_page(*rows));
+    return html_reply(render_list_page(*rows, lang));
 }
 
-Reply Router::playback(const std::string& id) {
+Reply Router::playback(const std::string& id, Lang lang, const Access& access) {
     auto row = visible(id);
     if (!row) return unavailable(row.error());
     if (!*row) return text_reply(404, fmt::format("no recording '{}'", id));
     const auto dir = layout_.published_dir(id);
-    PlaybackSources sources{is_file(dir / "lesson.mp4"), is_file(dir / "lesson.webm")};
-    if (!sources.mp4 && !sources.webm) sources = PlaybackSources{}; // let the player say why
-    return html_reply(render_playback_page(**row, sources));
+    PlaybackSources sources;
+    sources.mp4 = is_file(dir / "lesson.mp4");
+    sources.webm = is_file(dir / "lesson.webm");
+    if (!sources.mp4 && !sources.webm) sources.mp4 = sources.webm = true; // let the player say why
+    // Only what exists is linked: a missing sidecar would cost the page a failed request.
+    sources.chapters = is_file(dir / "chapters.vtt");
+    sources.captions = is_file(dir / "captions.vtt");
+    sources.download = access.owner;
+    Reply reply = html_reply(render_playback_page(**row, sources, lang));
+    if (!access.set_cookie.empty()) reply.set("Set-Cookie", access.set_cookie);
+    return reply;
 }
 
 Reply Router::media(const Request& request, const std::string& id, const std::string& name) {
@@ -183,13 +248,41 @@ Reply Router::asset(const Request& request, const std::string& name) {
     const std::string etag = asset_etag(*found);
     reply.set("ETag", etag);
     reply.set("Cache-Control", "public, max-age=300");
-    if (etag_list_matches(request.header("If-None-Match"), etag)) {
+    // A cached gzip variant revalidates too (its ETag has the "-gzip" suffix).
+    const auto inm = request.header("If-None-Match");
+    if (etag_list_matches(inm, etag) || etag_list_matches(inm, gzip_etag(etag))) {
         reply.status = 304;
         return reply;
     }
     reply.set("Content-Type", asset_type(name));
     reply.body = std::string(found->bytes);
     return reply;
+}
+
+} // namespace tafel::player::detail
+
+namespace tafel::player::detail {
+
+Reply Router::bbb(const Request& request, const std::string& call, const std::string& query) {
+    // BBB answers every call with 200 and says in <returncode> whether it worked.
+    if (!bbb_checksum_ok(call, query, access_.secret))
+        return xml_reply(bbb_failed("checksumError", "You did not pass the checksum security check"));
+    if (call != "getRecordings")
+        return xml_reply(bbb_failed("unsupportedRequest", "This call is not supported."));
+    Result<std::vector<storage::RecordingRow>> rows;
+    {
+        std::lock_guard lock(catalog_mutex_);
+        rows = catalog_.list_recordings();
+    }
+    if (!rows) {
+        log::get("player")->error("catalog: {}", rows.error().describe());
+        return xml_reply(bbb_failed("internalError", "catalog unavailable"));
+    }
+    // Playback URLs are absolute for BBB clients: this server as the client reached it.
+    std::string host(request.header("Host"));
+    if (host.empty() || host.find_first_of(" /\\<>\"'") != std::string::npos) host = "localhost";
+    const std::string scheme = request.header("X-Forwarded-Proto") == "https" ? "https" : "http";
+    return xml_reply(bbb_get_recordings(*rows, query, scheme + "://" + host));
 }
 
 } // namespace tafel::player::detail

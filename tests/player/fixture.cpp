@@ -86,10 +86,14 @@ DataFolder::DataFolder() : layout(dir.path() / "data") {
     REQUIRE(catalog->put_recording(vanished).has_value());
 }
 
-ServerFixture::ServerFixture(int threads) {
-    ServerOptions options;
+ServerFixture::ServerFixture(int threads) : ServerFixture([threads] {
+    ServerOptions o;
+    o.threads = threads;
+    return o;
+}()) {}
+
+ServerFixture::ServerFixture(ServerOptions options) {
     options.port = 0;
-    options.threads = threads;
     auto created = Server::create(options, *data.catalog, data.layout);
     REQUIRE(created.has_value());
     server = std::move(*created);

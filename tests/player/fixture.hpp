@@ -48,6 +48,8 @@ struct DataFolder {
 // DataFolder + a started server on 127.0.0.1:<free port>.
 struct ServerFixture {
     explicit ServerFixture(int threads = 2);
+    // With these options (port and threads are overridden: a free port, 2 threads).
+    explicit ServerFixture(ServerOptions options);
     DataFolder data;
     std::unique_ptr<Server> server;
     std::uint16_t port() const { return server->port(); }

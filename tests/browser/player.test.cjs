@@ -1,0 +1,290 @@
+// The playback page in Debian's headless Chromium against the real `tafel serve` on a real
+// published lesson: nothing loaded from elsewhere, no console error, play, the chat follows
+// the playhead, seek by chat time and by chapter, speed, keyboard shortcuts, deep links,
+// resume after reload, English, and the 360 px phone layout. Screenshots are kept in
+// <build>/tests/browser/artifacts/ for people to look at.
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { recordLesson, serve, work } = require('./lesson.cjs');
+
+const artifacts = path.join(work, 'artifacts');
+const LESSON_S = 12;
+const CHAPTERS = [{ t: 0, title: 'Begrüßung' }, { t: 4, title: 'Brüche kürzen' }, { t: 8, title: 'Übungsaufgaben' }];
+
+let lesson, server, context, chat;
+const foreign = [];   // requests to anything but this server
+const problems = [];  // console errors and uncaught page errors
+
+function vtt(chapters) {
+  const stamp = (s) => `00:00:${String(s).padStart(2, '0')}.000`;
+  return 'WEBVTT\n\n' + chapters.map((c, i) => {
+    const end = i + 1 < chapters.length ? chapters[i + 1].t : LESSON_S;
+    return `${i + 1}\n${stamp(c.t)} --> ${stamp(end)}\n${c.title}\n`;
+  }).join('\n');
+}
+
+async function newPage(viewport = { width: 1280, height: 800 }) {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  return page;
+}
+
+function pageUrl(query = '') { return `${server.base}/r/${lesson.id}${query}`; }
+
+async function open(page, query = '') {
+  await page.goto(pageUrl(query));
+  await page.waitForFunction(() => document.querySelectorAll('#chat li:not(.status)').length > 0);
+  await page.waitForFunction(() => document.getElementById('lesson').readyState >= 1);
+}
+
+// Seeks and waits until the page has handled it (the 'seeked' event updates the lists).
+async function seekAndSettle(page, seconds) {
+  await page.evaluate((s) => new Promise((resolve) => {
+    const v = document.getElementById('lesson');
+    v.addEventListener('seeked', () => requestAnimationFrame(() => resolve()), { once: true });
+    v.currentTime = s;
+  }), seconds);
+}
+
+const currentTime = (page) => page.evaluate(() => document.getElementById('lesson').currentTime);
+
+// The index of the chat message that should be highlighted at `seconds`.
+function expectedChat(seconds) {
+  let i = -1;
+  chat.forEach((m, k) => { if (m.t_ms <= seconds * 1000) i = k; });
+  return i;
+}
+const highlighted = (page, list) => page.evaluate((sel) => {
+  const rows = [...document.querySelectorAll(`${sel} li:not(.status)`)];
+  return rows.findIndex((li) => li.classList.contains('current'));
+}, list);
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  lesson = await recordLesson('lesson', LESSON_S, 6);
+  const published = path.join(lesson.data, 'published', lesson.id);
+  chat = JSON.parse(fs.readFileSync(path.join(published, 'chat.json'), 'utf8')).sort((a, b) => a.t_ms - b.t_ms);
+  assert.ok(chat.length >= 4, 'the simulated lesson has chat messages');
+  // The renderer does not write chapters yet; the player shows them whenever they exist.
+  fs.writeFileSync(path.join(published, 'chapters.vtt'), vtt(CHAPTERS));
+  server = await serve(lesson.data);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tafel-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.TAFEL_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+           '--no-first-run', '--mute-audio'],
+  });
+  context.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!(u.protocol === 'data:' || u.protocol === 'blob:' || (u.hostname === '127.0.0.1' && Number(u.port) === server.port)))
+      foreign.push(r.url());
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (server) await server.child.stop();
+});
+
+test('the page loads with nothing from elsewhere and no console error', async () => {
+  const page = await newPage();
+  await open(page);
+  assert.equal(await page.getAttribute('html', 'lang'), 'de');
+  assert.equal(await page.locator('#chat li').count(), chat.length);
+  assert.equal(await page.locator('#chapters li').count(), CHAPTERS.length);
+  await shot(page, 'desktop');
+  const list = await newPage();
+  await list.goto(server.base + '/');
+  assert.equal(await list.locator('.recordings li').count(), 1);
+  await shot(list, 'list');
+  await list.close();
+  await page.close();
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(problems, []);
+});
+
+test('play, and the chat highlights the message at the playhead', async () => {
+  const page = await newPage();
+  await open(page);
+  assert.equal(await highlighted(page, '#chat'), expectedChat(0));
+  const target = chat[1].t_ms / 1000;
+  await page.focus('body');
+  await page.keyboard.press(' '); // space plays
+  await page.waitForFunction((t) => {
+    const v = document.getElementById('lesson');
+    return !v.paused && v.currentTime > t + 0.3;
+  }, target, { timeout: 30000 });
+  await page.keyboard.press(' '); // and pauses
+  await page.waitForFunction(() => document.getElementById('lesson').paused);
+  const t = await currentTime(page);
+  await page.waitForFunction(([sel, want]) => {
+    const rows = [...document.querySelectorAll(`${sel} li`)];
+    return rows.findIndex((li) => li.classList.contains('current')) === want;
+  }, ['#chat', expectedChat(t)], { timeout: 5000 });
+  // The highlighted row is visible inside the chat list.
+  assert.ok(await page.locator('#chat li.current').isVisible());
+  await page.close();
+  assert.deepEqual(problems, []);
+});
+
+test('clicking a chat time seeks there and highlights that message', async () => {
+  const page = await newPage();
+  await open(page);
+  const k = chat.length - 2;
+  await page.locator('#chat li').nth(k).locator('a.t').click();
+  await page.waitForFunction((t) => Math.abs(document.getElementById('lesson').currentTime - t) < 1.0,
+                             chat[k].t_ms / 1000, { timeout: 10000 });
+  await page.waitForFunction((want) => {
+    const rows = [...document.querySelectorAll('#chat li')];
+    return rows.findIndex((li) => li.classList.contains('current')) >= want;
+  }, k);
+  await page.evaluate(() => document.getElementById('lesson').pause());
+  // Search narrows the chat to matching messages.
+  const word = chat[0].text.split(/\s+/).find((w) => w.length > 3) || chat[0].text;
+  await page.fill('#chat-search', word);
+  const shown = await page.locator('#chat li:visible').count();
+  const matching = chat.filter((m) => `${m.name}: ${m.text}`.toLowerCase().includes(word.toLowerCase())).length;
+  assert.equal(shown, matching);
+  await page.close();
+});
+
+test('chapters: click and up/down arrows seek to chapter starts', async () => {
+  const page = await newPage();
+  await open(page);
+  await page.locator('#chapters li').nth(2).locator('a').click();
+  await page.waitForFunction(() => Math.abs(document.getElementById('lesson').currentTime - 8) < 0.6);
+  await page.evaluate(() => document.getElementById('lesson').pause());
+  await page.waitForFunction(() => document.querySelectorAll('#chapters li')[2].classList.contains('current'));
+  await seekAndSettle(page, 5);
+  await page.focus('body');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => Math.abs(document.getElementById('lesson').currentTime - 8) < 0.05);
+  await seekAndSettle(page, 7.5);
+  await page.keyboard.press('ArrowUp'); // 3.5 s into chapter 2: back to its start
+  await page.waitForFunction(() => Math.abs(document.getElementById('lesson').currentTime - 4) < 0.05);
+  await page.keyboard.press('ArrowUp'); // at its start: to the chapter before
+  await page.waitForFunction(() => Math.abs(document.getElementById('lesson').currentTime) < 0.05);
+  await page.close();
+});
+
+test('speed control changes the rate and is remembered', async () => {
+  const page = await newPage();
+  await open(page);
+  await page.selectOption('#speed', '1.5');
+  assert.equal(await page.evaluate(() => document.getElementById('lesson').playbackRate), 1.5);
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById('lesson').readyState >= 1);
+  assert.equal(await page.evaluate(() => document.getElementById('lesson').playbackRate), 1.5);
+  assert.equal(await page.inputValue('#speed'), '1.5');
+  await page.selectOption('#speed', '1');
+  await page.close();
+});
+
+test('keyboard shortcuts: arrows 5 s, J/L 10 s, F full screen, ? help', async () => {
+  const page = await newPage();
+  await open(page);
+  await seekAndSettle(page, 6);
+  await page.focus('body');
+  const after = async (key, want) => {
+    await page.keyboard.press(key);
+    await page.waitForFunction((w) => Math.abs(document.getElementById('lesson').currentTime - w) < 0.05, want,
+                               { timeout: 5000 });
+  };
+  await after('ArrowLeft', 1);
+  await after('ArrowRight', 6);
+  await after('j', 0);     // clamped at the start
+  await after('l', 10);
+  await after('ArrowLeft', 5);
+  // With the video itself focused a key still acts once, not twice.
+  await page.focus('#lesson');
+  await after('ArrowRight', 10);
+  await page.focus('body');
+  await page.keyboard.press('f');
+  await page.waitForFunction(() => document.fullscreenElement !== null, null, { timeout: 5000 });
+  await page.keyboard.press('f');
+  await page.waitForFunction(() => document.fullscreenElement === null, null, { timeout: 5000 });
+  await page.keyboard.press('?');
+  await page.waitForFunction(() => document.getElementById('help').open);
+  assert.ok(await page.locator('#help').getByText('10 Sekunden vor').isVisible());
+  await shot(page, 'help');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.getElementById('help').open);
+  // Typing in the chat search is typing, not a shortcut.
+  await page.focus('#chat-search');
+  await page.keyboard.type('l');
+  assert.equal(await page.inputValue('#chat-search'), 'l');
+  assert.ok(Math.abs(await currentTime(page) - 10) < 0.05);
+  await page.close();
+  assert.deepEqual(problems, []);
+});
+
+test('resume after reload, and a deep link wins over it', async () => {
+  const page = await newPage();
+  await open(page);
+  await seekAndSettle(page, 7.3);
+  await page.reload();
+  await page.waitForFunction(() => Math.abs(document.getElementById('lesson').currentTime - 7.3) < 0.05,
+                             null, { timeout: 10000 });
+  assert.ok(await page.locator('#resume').isVisible());
+  assert.match(await page.locator('#resume').innerText(), /Fortgesetzt bei 0:07/);
+  await page.goto(pageUrl('?t=0m3s'));
+  await page.waitForFunction(() => Math.abs(document.getElementById('lesson').currentTime - 3) < 0.05,
+                             null, { timeout: 10000 });
+  assert.ok(!(await page.locator('#resume').isVisible()));
+  // "Start over" forgets the position.
+  await seekAndSettle(page, 5);
+  await page.goto(pageUrl());
+  await page.waitForFunction(() => document.getElementById('lesson').currentTime > 4.9, null, { timeout: 10000 });
+  await page.locator('#resume button').click();
+  await page.waitForFunction(() => document.getElementById('lesson').currentTime < 0.1);
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById('lesson').readyState >= 1);
+  assert.ok(await currentTime(page) < 0.1);
+  await page.close();
+});
+
+test('English on request', async () => {
+  const page = await newPage();
+  await open(page, '?lang=en');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.ok(await page.getByRole('heading', { name: 'Chapters' }).isVisible());
+  assert.equal(await page.getAttribute('#chat-search', 'placeholder'), 'Search the chat');
+  await page.locator('a.lang').click();
+  await page.waitForURL(pageUrl());
+  assert.equal(await page.getAttribute('html', 'lang'), 'de');
+  await page.close();
+});
+
+test('the 360 px phone layout fits the screen, video first', async () => {
+  const page = await newPage({ width: 360, height: 740 });
+  await open(page);
+  const layout = await page.evaluate(() => {
+    const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+    return {
+      scrollWidth: document.documentElement.scrollWidth,
+      video: box('#lesson').toJSON(),
+      chat: box('.chat').toJSON(),
+      speed: box('#speed').toJSON(),
+    };
+  });
+  assert.ok(layout.scrollWidth <= 360, `page is ${layout.scrollWidth} px wide`);
+  assert.ok(layout.video.width >= 340 && layout.video.right <= 360);
+  assert.ok(layout.chat.top >= layout.video.bottom, 'the chat comes below the video');
+  assert.ok(layout.speed.height >= 36, 'controls are big enough to tap');
+  await shot(page, 'phone-360');
+  await page.close();
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(problems, []);
+});
