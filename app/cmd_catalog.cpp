@@ -1,4 +1,4 @@
-// tafel recordings list | jobs list: what the catalog and the queue hold.
+// tafel recordings list: what the catalog holds (jobs: cmd_jobs.cpp).
 #include "app/commands.hpp"
 #include "app/common_options.hpp"
 
@@ -44,27 +44,7 @@ void add_catalog_commands(CLI::App& app, Action& chosen) {
         };
     });
 
-    auto* jobs = app.add_subcommand("jobs", "Inspect the processing queue.");
-    jobs->require_subcommand(1);
-    auto* show = jobs->add_subcommand("show", "Show the jobs of one recording.");
-    auto jobs_common = std::make_shared<CommonOptions>();
-    auto id = std::make_shared<std::string>();
-    jobs_common->add_to(*show);
-    show->add_option("RECORDING_ID", *id, "the recording")->required();
-    show->callback([&chosen, jobs_common, id] {
-        chosen = [jobs_common, id] {
-            auto catalog = open_catalog(jobs_common->load());
-            auto rows = catalog->jobs_of(*id);
-            if (!rows) throw std::runtime_error(rows.error().describe());
-            fmt::print("{:>6} {:<8} {:<10} {:>8} {:>6}  {}\n", "JOB", "KIND", "STATE", "ATTEMPTS", "DONE",
-                       "ERROR");
-            for (const auto& j : *rows) {
-                fmt::print("{:>6} {:<8} {:<10} {:>8} {:>5}%  {}\n", j.id, j.kind, storage::to_string(j.state),
-                           j.attempts, j.progress_permille / 10, j.error);
-            }
-            return 0;
-        };
-    });
+    add_jobs_commands(app, chosen);
 }
 
 } // namespace tafel::app

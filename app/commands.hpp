@@ -14,6 +14,7 @@ using Action = std::function<int()>;
 void add_service_commands(CLI::App& app, Action& chosen);   // up, record, worker, serve
 void add_lesson_commands(CLI::App& app, Action& chosen);    // simulate, demo, process
 void add_catalog_commands(CLI::App& app, Action& chosen);   // recordings, jobs
+void add_jobs_commands(CLI::App& app, Action& chosen);      // jobs list|show|retry|cancel|purge
 void add_import_command(CLI::App& app, Action& chosen);     // import
 
 } // namespace tafel::app

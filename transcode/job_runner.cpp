@@ -35,7 +35,8 @@ JobRunner::~JobRunner() { stop(); }
 void JobRunner::start() {
     std::lock_guard lock(mutex_);
     stopping_ = false;
-    for (int i = static_cast<int>(threads_.size()); i < options_.concurrency; ++i) {
+    const int threads = options_.concurrency + (options_.light_lane ? 1 : 0);
+    for (int i = static_cast<int>(threads_.size()); i < threads; ++i) {
         threads_.emplace_back([this, i] { loop(i); });
     }
 }
@@ -67,12 +68,16 @@ void JobRunner::on_finished(std::function<void(const std::string&, const Result<
 
 void JobRunner::loop(int index) {
     auto log = log::get("worker");
-    const std::string worker = fmt::format("{}-{}", options_.worker_name, index);
+    const bool light = index >= options_.concurrency; // the light-job lane
+    const std::string worker =
+        light ? fmt::format("{}-light", options_.worker_name) : fmt::format("{}-{}", options_.worker_name, index);
     auto catalog = storage::Catalog::open(options_.database_url);
     if (!catalog) {
         log->error("{}: cannot open the catalog: {}", worker, catalog.error().describe());
         return;
     }
+    bool can_wait_for_work = true;
+    bool woke_for_nothing = false; // a runnable job this thread may not take (the light lane)
     for (;;) {
         std::uint64_t seen;
         {
@@ -80,17 +85,41 @@ void JobRunner::loop(int index) {
             if (stopping_) return;
             seen = wake_generation_;
         }
-        auto ran = run_once(**catalog, worker);
+        auto ran = light ? run_claimed(**catalog, worker,
+                                       (*catalog)->claim_priority(worker, options_.lease, storage::k_priority_light))
+                         : run_once(**catalog, worker);
         if (!ran) log->error("{}: {}", worker, ran.error().describe());
-        if (ran && *ran) continue; // there may be more work: look again at once
+        if (ran && *ran) {
+            woke_for_nothing = false;
+            continue; // there may be more work: look again at once
+        }
+        if (can_wait_for_work && !woke_for_nothing) {
+            // Blocks in the database (LISTEN) or polls it; stop() is noticed after at most one
+            // poll interval, a job that is running is never interrupted by it.
+            auto work = (*catalog)->wait_for_work(options_.poll);
+            if (work) {
+                woke_for_nothing = *work;
+                continue;
+            }
+            if (work.error().code != Errc::unsupported) {
+                log->warn("{}: waiting for work: {}", worker, work.error().describe());
+            } else {
+                can_wait_for_work = false;
+            }
+        }
+        woke_for_nothing = false;
         std::unique_lock lock(mutex_);
         wake_.wait_for(lock, options_.poll, [&] { return stopping_ || wake_generation_ != seen; });
     }
 }
 
 Result<bool> JobRunner::run_once(storage::Catalog& catalog, const std::string& worker) {
+    return run_claimed(catalog, worker, catalog.claim(worker, options_.lease));
+}
+
+Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string& worker,
+                                    Result<std::optional<storage::Job>> claimed) {
     auto log = log::get("worker");
-    auto claimed = catalog.claim(worker, options_.lease);
     if (!claimed) return std::unexpected(claimed.error());
     if (!*claimed) return false;
     const storage::Job job = **claimed;

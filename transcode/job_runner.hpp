@@ -14,12 +14,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace tafel::storage {
 class Catalog;
+struct Job;
 }
 
 namespace tafel::transcode {
@@ -27,8 +29,14 @@ namespace tafel::transcode {
 struct JobRunnerOptions {
     std::string database_url;                       // each worker thread opens its own connection
     std::string worker_name = "worker";             // prefix of the lease holder's name
-    int concurrency = 1;                            // jobs at once
-    std::chrono::milliseconds poll{500};            // how often an idle worker looks for work
+    int concurrency = 1;                            // heavy jobs (encodes) at once
+    // One more thread that claims only light jobs (priority >= storage::k_priority_light:
+    // publish, audio-only, chapters, thumbnails), so that they start within one polling
+    // interval even while every other thread is busy on a long encode.
+    bool light_lane = true;
+    // How long an idle worker waits before looking again; PostgreSQL's NOTIFY (and SQLite's
+    // 50 ms table poll, Catalog::wait_for_work) wake it sooner when a job arrives.
+    std::chrono::milliseconds poll{500};
     std::chrono::milliseconds lease{30'000};        // renewed by heartbeats while a job runs
     RenderOptions render;
 };
@@ -40,7 +48,7 @@ public:
     JobRunner(const JobRunner&) = delete;
     JobRunner& operator=(const JobRunner&) = delete;
 
-    // Starts `concurrency` worker threads.
+    // Starts `concurrency` worker threads, plus the light lane.
     void start();
     // Lets running jobs finish, then joins the threads (graceful drain).
     void stop();
@@ -56,6 +64,8 @@ public:
 
 private:
     JobRunner(JobRunnerOptions options, storage::Layout layout);
+    Result<bool> run_claimed(storage::Catalog& catalog, const std::string& worker,
+                             Result<std::optional<storage::Job>> claimed);
     void loop(int index);
 
     JobRunnerOptions options_;

@@ -1,0 +1,80 @@
+// `tafel jobs list|show|cancel|retry|purge` through the real binary, on a SQLite catalog
+// prepared through tafel::storage (the PostgreSQL side of the same calls: tests/storage).
+#include "child_process.hpp"
+#include "core/ids.hpp"
+#include "storage/catalog.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+
+using namespace std::chrono_literals;
+using tafel::test::run_command;
+
+namespace {
+
+struct DataDir {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("tafel-queue-cli-" + tafel::random_hex_id(8));
+    DataDir() { std::filesystem::create_directories(path); }
+    ~DataDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+tafel::test::CommandResult tafel_jobs(const DataDir& dir, std::vector<std::string> args) {
+    std::vector<std::string> argv{TAFEL_EXECUTABLE, "jobs"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--data-dir");
+    argv.push_back(dir.path.string());
+    return run_command(argv);
+}
+
+} // namespace
+
+TEST_CASE("tafel jobs: list with progress, show, cancel, retry, purge", "[e2e]") {
+    DataDir dir;
+    auto catalog = tafel::storage::Catalog::open("sqlite:" + (dir.path / "tafel.db").string()).value();
+    tafel::storage::RecordingRow r;
+    r.id = "rec1";
+    r.meeting_id = "m";
+    r.title = "Mathe 7b";
+    REQUIRE(catalog->put_recording(r).has_value());
+    const auto running = catalog->enqueue("rec1", "render").value();
+    REQUIRE(catalog->claim("host-a-0", 60s).value()->id == running);
+    REQUIRE(catalog->heartbeat(running, "host-a-0", 60s, 500).has_value());
+    const auto queued = catalog->enqueue("rec1", "thumbnails", 10).value();
+
+    auto list = tafel_jobs(dir, {"list"});
+    REQUIRE(list.status == 0);
+    CHECK_THAT(list.out, Catch::Contains(fmt::format("{:>6} render", running)));
+    CHECK_THAT(list.out, Catch::Contains("running"));
+    CHECK_THAT(list.out, Catch::Contains("50%"));
+    CHECK_THAT(list.out, Catch::Contains("host-a-0"));
+    CHECK_THAT(list.out, Catch::Contains(fmt::format("{:>6} thumbnails", queued)));
+
+    auto show = tafel_jobs(dir, {"show", std::to_string(running)});
+    REQUIRE(show.status == 0);
+    CHECK_THAT(show.out, Catch::Contains("recording  rec1"));
+    CHECK_THAT(show.out, Catch::Contains("progress   50%"));
+    auto of_recording = tafel_jobs(dir, {"show", "rec1"});
+    REQUIRE(of_recording.status == 0);
+    CHECK_THAT(of_recording.out, Catch::Contains("thumbnails"));
+
+    REQUIRE(tafel_jobs(dir, {"cancel", std::to_string(queued)}).status == 0);
+    CHECK(catalog->job(queued).value()->state == tafel::storage::JobState::cancelled);
+    CHECK(tafel_jobs(dir, {"cancel", std::to_string(queued)}).status != 0); // already final
+    CHECK(tafel_jobs(dir, {"cancel", "99999"}).status != 0);
+
+    REQUIRE(tafel_jobs(dir, {"retry", std::to_string(queued)}).status == 0);
+    CHECK(catalog->job(queued).value()->state == tafel::storage::JobState::queued);
+
+    REQUIRE(catalog->succeed(running, "host-a-0").has_value());
+    auto purge = tafel_jobs(dir, {"purge", "--older-than", "0"});
+    REQUIRE(purge.status == 0);
+    CHECK_THAT(purge.out, Catch::Contains("purged 1 jobs"));
+    CHECK(catalog->job(running).value() == std::nullopt);
+    CHECK(catalog->job(queued).value().has_value());
+}
