@@ -9,6 +9,9 @@ extern "C" {
 }
 
 #include <cstring>
+#include <map>
+#include <utility>
+#include <vector>
 
 namespace tafel::transcode {
 
@@ -74,12 +77,15 @@ struct Compositor::Impl {
 
     Sws webcam_sws;              // I420 → ARGB32 at the tile size (cached per geometry)
     Sws output_sws;              // ARGB32 canvas → I420, once per composition
+    std::map<std::pair<int, int>, Sws> rect_sws; // ARGB32 → I420 of a dirty rectangle, per size
     I420Frame output;
-    bool dirty = true;
+    std::vector<Rect> dirty;     // what to redraw on the next frame(); the whole frame first
     std::uint64_t compositions = 0;
+    std::uint64_t partial_compositions = 0;
 
+    void mark(const Rect& r);
     Result<void> scale_webcam();
-    Result<void> compose();
+    Result<void> compose(const Rect& area);
 };
 
 Compositor::Compositor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -109,6 +115,7 @@ Result<Compositor> Compositor::create(const LessonLayout& layout) {
                                           SWS_BILINEAR | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
     if (!impl->output_sws) return fail(Errc::codec, "swscale: cannot convert the canvas to I420");
     impl->output = I420Frame::allocate(c.width, c.height);
+    impl->dirty.push_back(Rect{0, 0, c.width, c.height});
     return Compositor(std::move(impl));
 }
 
@@ -116,16 +123,31 @@ const LessonLayout& Compositor::layout() const { return impl_->layout; }
 std::uint64_t Compositor::compositions() const { return impl_->compositions; }
 ArgbImage Compositor::canvas() const { return impl_->canvas; }
 
+std::uint64_t Compositor::partial_compositions() const { return impl_->partial_compositions; }
+
+// A changed part redraws only its own rectangle, rounded out to even coordinates so that
+// the I420 conversion of the rectangle covers whole chroma samples.
+void Compositor::Impl::mark(const Rect& r) {
+    if (r.empty()) return;
+    const int x0 = std::max(0, r.x & ~1), y0 = std::max(0, r.y & ~1);
+    const int x1 = std::min(layout.width, (r.right() + 1) & ~1), y1 = std::min(layout.height, (r.bottom() + 1) & ~1);
+    const Rect even{x0, y0, x1 - x0, y1 - y0};
+    for (const Rect& d : dirty) {
+        if (d.contains(even)) return;
+    }
+    dirty.push_back(even);
+}
+
 void Compositor::set_slide(std::shared_ptr<const ArgbImage> slide) {
     if (slide == impl_->slide) return;
     impl_->slide = std::move(slide);
-    impl_->dirty = true;
+    impl_->mark(impl_->layout.slide);
 }
 
 void Compositor::set_chat(std::shared_ptr<const ArgbImage> panel) {
     if (panel == impl_->chat) return;
     impl_->chat = std::move(panel);
-    impl_->dirty = true;
+    impl_->mark(impl_->layout.chat);
 }
 
 void Compositor::set_webcam(const I420Frame& picture) {
@@ -133,14 +155,14 @@ void Compositor::set_webcam(const I420Frame& picture) {
     impl_->webcam_source = picture;
     impl_->webcam_pending = true;
     impl_->has_webcam = true;
-    impl_->dirty = true;
+    impl_->mark(impl_->layout.webcam);
 }
 
 void Compositor::clear_webcam() {
     if (!impl_->has_webcam) return;
     impl_->has_webcam = false;
     impl_->webcam_pending = false;
-    impl_->dirty = true;
+    impl_->mark(impl_->layout.webcam);
 }
 
 Result<void> Compositor::Impl::scale_webcam() {
@@ -166,14 +188,22 @@ Result<void> Compositor::Impl::scale_webcam() {
     return {};
 }
 
-Result<void> Compositor::Impl::compose() {
+// Redraws every layer inside `area` (clipped: Cairo touches only those pixels) and
+// converts just that rectangle to I420; the rest of the output frame stays as it was.
+Result<void> Compositor::Impl::compose(const Rect& area) {
     cairo_t* c = cr.get();
+    cairo_save(c);
+    cairo_rectangle(c, area.x, area.y, area.w, area.h);
+    cairo_clip(c);
     set_rgb(c, k_background_rgb);
     cairo_paint(c);
     if (slide) paint_image(c, *slide, layout.slide);
     if (has_webcam) {
         if (webcam_pending) {
-            if (auto scaled = scale_webcam(); !scaled) return scaled;
+            if (auto scaled = scale_webcam(); !scaled) {
+                cairo_restore(c);
+                return scaled;
+            }
             webcam_pending = false;
         }
         paint_image(c, webcam_scaled, webcam_rect);
@@ -183,23 +213,50 @@ Result<void> Compositor::Impl::compose() {
         cairo_fill(c);
     }
     if (chat) paint_image(c, *chat, layout.chat);
+    cairo_restore(c);
     cairo_surface_flush(surface.get());
 
-    const std::uint8_t* src_planes[4] = {canvas.pixels.data(), nullptr, nullptr, nullptr};
+    SwsContext* sws = output_sws.get();
+    if (area.w != canvas.width || area.h != canvas.height) {
+        Sws& cached = rect_sws[{area.w, area.h}];
+        if (!cached) {
+            cached.reset(sws_getContext(area.w, area.h, k_cairo_format, area.w, area.h, AV_PIX_FMT_YUV420P,
+                                        SWS_BILINEAR | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
+            if (!cached) return fail(Errc::codec, fmt::format("swscale: cannot convert a {}x{} area", area.w, area.h));
+        }
+        sws = cached.get();
+        ++partial_compositions;
+    }
+    const auto at = [](auto* plane, int stride, int x, int y) {
+        return plane + static_cast<std::ptrdiff_t>(y) * stride + x;
+    };
+    const std::uint8_t* src_planes[4] = {at(canvas.pixels.data(), canvas.stride, area.x * 4, area.y), nullptr,
+                                         nullptr, nullptr};
     const int src_strides[4] = {canvas.stride, 0, 0, 0};
-    std::uint8_t* dst_planes[4] = {output.y.data(), output.u.data(), output.v.data(), nullptr};
+    std::uint8_t* dst_planes[4] = {at(output.y.data(), output.stride_y, area.x, area.y),
+                                   at(output.u.data(), output.stride_uv, area.x / 2, area.y / 2),
+                                   at(output.v.data(), output.stride_uv, area.x / 2, area.y / 2), nullptr};
     const int dst_strides[4] = {output.stride_y, output.stride_uv, output.stride_uv, 0};
-    sws_scale(output_sws.get(), src_planes, src_strides, 0, canvas.height, dst_planes, dst_strides);
-    ++compositions;
+    sws_scale(sws, src_planes, src_strides, 0, area.h, dst_planes, dst_strides);
     return {};
 }
 
 Result<const I420Frame*> Compositor::frame() {
-    if (impl_->dirty) {
-        if (auto composed = impl_->compose(); !composed) return std::unexpected(composed.error());
-        impl_->dirty = false;
+    Impl& s = *impl_;
+    if (!s.dirty.empty()) {
+        // Many changes at once (or the first frame): one full redraw is cheaper.
+        std::int64_t pixels = 0;
+        for (const Rect& r : s.dirty) pixels += static_cast<std::int64_t>(r.w) * r.h;
+        if (pixels * 2 > static_cast<std::int64_t>(s.layout.width) * s.layout.height) {
+            s.dirty.assign(1, Rect{0, 0, s.layout.width, s.layout.height});
+        }
+        for (const Rect& r : s.dirty) {
+            if (auto composed = s.compose(r); !composed) return std::unexpected(composed.error());
+        }
+        s.dirty.clear();
+        ++s.compositions;
     }
-    return &impl_->output;
+    return &s.output;
 }
 
 } // namespace tafel::transcode

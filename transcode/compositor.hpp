@@ -3,7 +3,8 @@
 // webcam picture scaled into its tile (aspect kept), the chat panel — on a Cairo ARGB32
 // canvas, and converts it to I420 once (libswscale, BT.601 limited range). Nothing is
 // redrawn unless a part changed since the last frame: between changes the previous I420
-// frame is handed out again, so a 15 fps lesson of still slides costs almost nothing.
+// frame is handed out again, so a 15 fps lesson of still slides costs almost nothing; and
+// a change redraws and converts only its own area (a new webcam picture: the webcam tile).
 #include "core/error.hpp"
 #include "transcode/argb_image.hpp"
 #include "transcode/i420_frame.hpp"
@@ -45,6 +46,7 @@ public:
 
     const LessonLayout& layout() const;
     std::uint64_t compositions() const; // how many times the frame was actually redrawn
+    std::uint64_t partial_compositions() const; // areas redrawn alone (the rest of the frame kept)
 
     struct Impl;
 

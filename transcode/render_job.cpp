@@ -7,6 +7,7 @@
 #include "transcode/lesson_layout.hpp"
 #include "transcode/lesson_manifest.hpp"
 #include "transcode/lesson_timeline.hpp"
+#include "transcode/pause_map.hpp"
 #include "transcode/slide_renderer.hpp"
 #include "transcode/video_decoder.hpp"
 
@@ -166,16 +167,26 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     auto output = OutputSet::create(out_dir, output_options);
     if (!output) return std::unexpected(output.error());
 
+    // Paused spans are cut from every output: output frame i shows lesson time
+    // pauses.to_lesson(i / frame_rate), and the audio skips the same spans sample-exactly.
+    const PauseMap pauses = PauseMap::from_events(*info, *events, duration_us);
+    const PauseMap sample_pauses = pauses.rescaled(k_timebase_us, k_timebase_48khz);
+    const std::int64_t output_us = pauses.output_duration();
     // Frame i is presented at i / frame_rate; the last frame starts before the end.
     const Rational frame_tb{out.frame_rate.den, out.frame_rate.num};
-    const std::int64_t frame_count = rescale(duration_us, k_timebase_us, frame_tb, Rounding::up);
-    const std::int64_t total_samples = rescale(duration_us, k_timebase_us, k_timebase_48khz);
+    const std::int64_t frame_count = rescale(output_us, k_timebase_us, frame_tb, Rounding::up);
+    const std::int64_t total_samples = sample_pauses.output_duration();
 
     RenderSummary summary;
-    summary.duration_ms = duration_us / 1000;
+    summary.duration_ms = output_us / 1000;
+    summary.paused_ms = pauses.paused() / 1000;
     summary.webcam = webcam->has_value();
     summary.audio_tracks = static_cast<int>(audio->size());
     summary.chat_lines = static_cast<int>(timeline.chat().size());
+    // Chat times as the viewer sees them (output time); a line sent during a pause counts
+    // from the resume.
+    std::vector<ChatLine> chat = timeline.chat();
+    for (auto& line : chat) line.t_ms = pauses.to_output(line.t_ms * 1000) / 1000;
 
     SlideRenderer slides;
     AudioMixer mixer;
@@ -183,9 +194,25 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     std::size_t shown_chat = 0;
     bool chat_drawn = false;
     int last_permille = -1;
+    std::int64_t samples_out = 0;
+
+    // Mixes lesson audio up to `lesson_end` (48 kHz ticks): returned for output, or dropped
+    // in steps of a second (a long pause costs no memory).
+    const auto mix_to = [&](std::int64_t lesson_end, bool keep) -> Result<std::vector<float>> {
+        std::vector<float> kept;
+        while (mixer.position() < lesson_end) {
+            const std::int64_t step = keep ? lesson_end : std::min(lesson_end, mixer.position() + k_mix_sample_rate);
+            for (auto& feed : *audio) {
+                if (auto fed = feed.feed(step, mixer); !fed) return std::unexpected(fed.error());
+            }
+            auto mixed = mixer.take(step);
+            if (keep) kept = std::move(mixed);
+        }
+        return kept;
+    };
 
     for (std::int64_t i = 0; i < frame_count; ++i) {
-        const std::int64_t t_us = rescale(i, frame_tb, k_timebase_us, Rounding::up);
+        const std::int64_t t_us = pauses.to_lesson(rescale(i, frame_tb, k_timebase_us, Rounding::up));
 
         bool slide_changed = false;
         if (const SlideChange* s = timeline.slide_at(t_us); s != shown_slide) {
@@ -205,7 +232,7 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
         if (const std::size_t n = timeline.chat_count_at(t_us); n != shown_chat || !chat_drawn) {
             shown_chat = n;
             chat_drawn = true;
-            auto lines = std::span<const ChatLine>(timeline.chat()).first(n);
+            auto lines = std::span<const ChatLine>(chat).first(n);
             compositor->set_chat(std::make_shared<const ArgbImage>(
                 render_chat_panel(lines, layout.chat.w, layout.chat.h)));
         }
@@ -221,16 +248,21 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
         }
         ++summary.frames;
 
-        const std::int64_t end_sample = std::min(total_samples, rescale(i + 1, frame_tb, k_timebase_48khz));
-        for (auto& feed : *audio) {
-            if (auto fed = feed.feed(end_sample, mixer); !fed) return std::unexpected(fed.error());
-        }
-        const std::int64_t first_sample = mixer.position();
-        const std::vector<float> mixed = mixer.take(end_sample);
-        if (!mixed.empty()) {
-            if (auto written = (*output)->write_audio(mixed, first_sample); !written) {
+        const std::int64_t end_out = std::min(total_samples, rescale(i + 1, frame_tb, k_timebase_48khz));
+        while (samples_out < end_out) {
+            const std::int64_t at = mixer.position();
+            if (auto pause = sample_pauses.pause_at(at)) {
+                if (auto dropped = mix_to(pause->to, false); !dropped) return std::unexpected(dropped.error());
+                continue;
+            }
+            const std::int64_t lesson_end = std::min(at + (end_out - samples_out), sample_pauses.next_pause_after(at));
+            auto mixed = mix_to(lesson_end, true);
+            if (!mixed) return std::unexpected(mixed.error());
+            if (mixed->empty()) break;
+            if (auto written = (*output)->write_audio(*mixed, samples_out); !written) {
                 return std::unexpected(written.error());
             }
+            samples_out += static_cast<std::int64_t>(mixed->size() / 2);
         }
 
         const int permille = static_cast<int>((i + 1) * 1000 / frame_count);
@@ -243,7 +275,7 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
         }
     }
     if (auto finished = (*output)->finish(); !finished) return std::unexpected(finished.error());
-    summary.audio_samples = mixer.position();
+    summary.audio_samples = samples_out;
     summary.compositions = compositor->compositions();
     if (*webcam) summary.webcam_pictures = (*webcam)->decoder.stats().pictures_out;
     if (mixer.late_samples() > 0) {
@@ -252,7 +284,7 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     }
 
     const auto chat_file = out_dir / "chat.json";
-    if (auto w = write_chat_json(chat_file, timeline.chat()); !w) return std::unexpected(w.error());
+    if (auto w = write_chat_json(chat_file, chat); !w) return std::unexpected(w.error());
     summary.files = (*output)->files();
     summary.files.push_back(chat_file);
 

@@ -2,11 +2,12 @@
 // The render job: one raw recording in (docs/architecture.md, "Contract: the raw
 // recording"), one published lesson out — lesson.webm + lesson.mp4 (via OutputSet),
 // chat.json and manifest.json in `out_dir`. The video is the composed lesson at the
-// output frame rate for the whole duration (stopped − started): the current slide, the
-// moderator's webcam (held between its frames), the chat; the audio is every recordable
-// participant's audio tracks mixed. Participants that are not recordable() contribute no
-// media, and their chat lines are pseudonymised. Everything is streamed: memory does not
-// grow with the lesson's length.
+// output frame rate for the whole duration (stopped − started) with every paused span
+// (recording_paused … recording_resumed) cut out of video and audio alike: the current
+// slide, the moderator's webcam (held between its frames), the chat; the audio is every
+// recordable participant's audio tracks mixed. Participants that are not recordable()
+// contribute no media, and their chat lines are pseudonymised. Everything is streamed:
+// memory does not grow with the lesson's length.
 #include "core/error.hpp"
 #include "transcode/output_set.hpp"
 #include "transcode/timed_track.hpp"
@@ -26,7 +27,8 @@ struct RenderOptions {
 };
 
 struct RenderSummary {
-    std::int64_t duration_ms = 0;
+    std::int64_t duration_ms = 0;            // of the outputs: the lesson minus its paused spans
+    std::int64_t paused_ms = 0;              // cut out (recording_paused … recording_resumed)
     int frames = 0;                          // video frames written
     std::int64_t audio_samples = 0;          // 48 kHz sample frames written
     int audio_tracks = 0;                    // tracks mixed

@@ -382,3 +382,82 @@ TEST_CASE("render_recording refuses a recording that was never stopped", "[integ
     CHECK(summary.error().code == Errc::invalid_argument);
     CHECK_THAT(summary.error().message, Catch::Contains("stopped_utc_us"));
 }
+
+namespace {
+
+// A stream's duration from ffprobe: MP4 states it, Matroska only as a "DURATION" tag.
+double stream_seconds(const nlohmann::json& stream) {
+    if (stream.contains("duration")) return std::stod(stream["duration"].get<std::string>());
+    const auto tag = stream.value("tags", nlohmann::json::object()).value("DURATION", std::string("0:0:0"));
+    int h = 0, m = 0;
+    double s = 0;
+    if (std::sscanf(tag.c_str(), "%d:%d:%lf", &h, &m, &s) != 3) return 0;
+    return h * 3600.0 + m * 60.0 + s;
+}
+
+} // namespace
+
+TEST_CASE("render_recording cuts paused spans from video and audio alike", "[integration]") {
+    TempDir tmp;
+    const auto raw = make_recording(tmp.path());
+    {   // paused from 1.0 s to 2.5 s of the 4 s lesson: 2.5 s remain
+        std::ofstream events(raw / "events.jsonl", std::ios::app);
+        events << nlohmann::json{{"t_us", k_start_us + 1'000'000}, {"type", "recording_paused"}}.dump() << '\n';
+        events << nlohmann::json{{"t_us", k_start_us + 2'500'000}, {"type", "recording_resumed"}}.dump() << '\n';
+    }
+    const auto out = tmp.path() / "out";
+    RenderOptions options;
+    options.output.threads = 2;
+    auto summary = render_recording(raw, out, options, {});
+    REQUIRE(summary.has_value());
+    CHECK(summary->duration_ms == 2500);
+    CHECK(summary->paused_ms == 1500);
+    CHECK(summary->frames == 38);               // ceil(2.5 s × 15 fps)
+    CHECK(summary->audio_samples == 2500 * 48);
+
+    for (const auto& file : {out / "lesson.webm", out / "lesson.mp4"}) {
+        INFO(file.string());
+        const auto probe = ffprobe(file);
+        REQUIRE(probe.contains("streams"));
+        REQUIRE(probe["streams"].size() == 2);
+        // duration = lesson − pauses, ± 1 frame (1/15 s), for each stream
+        for (const auto& s : probe["streams"]) {
+            INFO(s.dump());
+            CHECK(stream_seconds(s) == Approx(2.5).margin(1.0 / 15 + 0.03));
+        }
+        CHECK(probe["streams"][0]["nb_read_frames"] == "38");
+    }
+    {   // before the cut: page 1 and a dark camera; after it: page 2 and a bright camera
+        const auto page1 = render_pdf_page(raw / "slides" / "d1.pdf", 1, 960, 720);
+        const auto page2 = render_pdf_page(raw / "slides" / "d1.pdf", 2, 960, 720);
+        REQUIRE(page1.has_value());
+        REQUIRE(page2.has_value());
+        const auto before = frame_at(out / "lesson.mp4", 0.6);
+        const auto after = frame_at(out / "lesson.mp4", 1.4);
+        REQUIRE(before.size() == 1280u * 720u * 4u);
+        REQUIRE(after.size() == 1280u * 720u * 4u);
+        CHECK(slide_psnr(before, *page1) >= 30.0);
+        CHECK(slide_psnr(after, *page2) >= 30.0);
+        CHECK(green(pixel(before, 1120, 90)) < 80);
+        CHECK(green(pixel(after, 1120, 90)) > 180);
+    }
+    {   // Jonas (1000 Hz, from lesson 2.0 s) is heard right after the cut, not before it
+        const std::string raw_pcm =
+            run(fmt::format("ffmpeg -v error -i '{}' -map 0:a -f f32le -ac 2 -ar 48000 -", (out / "lesson.webm").string()));
+        std::vector<float> pcm(raw_pcm.size() / sizeof(float));
+        std::memcpy(pcm.data(), raw_pcm.data(), pcm.size() * sizeof(float));
+        REQUIRE(pcm.size() >= 2u * 48000u * 24u / 10u);
+        CHECK(tone_level(pcm, 1000, 0.1, 0.9) < 0.02);
+        CHECK(tone_level(pcm, 1000, 1.1, 2.3) == Approx(0.3).margin(0.08));
+        CHECK(tone_level(pcm, 440, 0.1, 2.3) == Approx(0.3).margin(0.08));
+    }
+    {   // chat times are output times: Lea wrote during the pause, shown at the resume
+        std::ifstream chat_file(out / "chat.json");
+        const auto chat = nlohmann::json::parse(chat_file);
+        REQUIRE(chat.size() == 2);
+        CHECK(chat[0]["t_ms"] == 1000);
+        CHECK(chat[1]["t_ms"] == 1000);
+        std::ifstream manifest_file(out / "manifest.json");
+        CHECK(nlohmann::json::parse(manifest_file)["duration_ms"] == 2500);
+    }
+}
