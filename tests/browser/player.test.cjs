@@ -18,6 +18,7 @@ const CHAPTERS = [{ t: 0, title: 'Begrüßung' }, { t: 4, title: 'Brüche kürze
 
 let lesson, server, context, chat;
 const foreign = [];   // requests to anything but this server
+const ports = new Set(); // the servers' ports (the one under test and, later, a signed one)
 const problems = [];  // console errors and uncaught page errors
 
 function vtt(chapters) {
@@ -79,6 +80,7 @@ before(async () => {
   // The renderer does not write chapters yet; the player shows them whenever they exist.
   fs.writeFileSync(path.join(published, 'chapters.vtt'), vtt(CHAPTERS));
   server = await serve(lesson.data);
+  ports.add(server.port);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tafel-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.TAFEL_CHROMIUM || '/usr/bin/chromium',
@@ -88,7 +90,7 @@ before(async () => {
   });
   context.on('request', (r) => {
     const u = new URL(r.url());
-    if (!(u.protocol === 'data:' || u.protocol === 'blob:' || (u.hostname === '127.0.0.1' && Number(u.port) === server.port)))
+    if (!(u.protocol === 'data:' || u.protocol === 'blob:' || (u.hostname === '127.0.0.1' && ports.has(Number(u.port)))))
       foreign.push(r.url());
   });
 });
@@ -287,4 +289,50 @@ test('the 360 px phone layout fits the screen, video first', async () => {
   await page.close();
   assert.deepEqual(foreign, []);
   assert.deepEqual(problems, []);
+});
+
+test('signed access: the token becomes an HttpOnly session cookie, and nothing plays without it', async () => {
+  const crypto = require('node:crypto');
+  const secret = 'shared-with-the-portal';
+  const signed = await serve(lesson.data, { TAFEL_SECRET: secret });
+  ports.add(signed.port);
+  try {
+    const expiry = Math.floor(Date.now() / 1000) + 3600;
+    const payload = `${lesson.id}.viewer.${expiry}`;
+    const token = `${payload}.${crypto.createHmac('sha256', secret).update(payload).digest('hex')}`;
+    const page = await context.newPage();
+    const denied = await page.goto(`${signed.base}/r/${lesson.id}`);
+    assert.equal(denied.status(), 403);
+    const tampered = await page.goto(`${signed.base}/r/${lesson.id}?token=${token.replace('viewer', 'owner')}`);
+    assert.equal(tampered.status(), 403);
+    const ok = await page.goto(`${signed.base}/r/${lesson.id}?token=${token}&t=2`);
+    assert.equal(ok.status(), 200);
+    // The page, its chat and its video load on the session cookie; the token leaves the URL.
+    await page.waitForFunction(() => document.querySelectorAll('#chat li:not(.status)').length > 0);
+    await page.waitForFunction(() => Math.abs(document.getElementById('lesson').currentTime - 2) < 0.05);
+    assert.equal(new URL(page.url()).search, '?t=2');
+    const cookies = await context.cookies(`${signed.base}/r/${lesson.id}`);
+    const session = cookies.find((c) => c.name === 'tafel_session');
+    assert.ok(session && session.httpOnly && session.sameSite === 'Strict');
+    assert.equal(session.path, `/r/${lesson.id}`);
+    assert.equal(await page.evaluate(() => document.cookie), ''); // no script can read it
+    assert.equal(await page.locator('a.download').count(), 0);    // viewers get no download link
+    await page.close();
+    assert.deepEqual(foreign, []);
+
+    // A real BigBlueButton API client lists the lesson through getRecordings (SHA-1 checksum).
+    const bbb = require('bigbluebutton-js');
+    const api = bbb.api(`${signed.base}/bigbluebutton/`, secret);
+    const listed = await bbb.http(api.recording.getRecordings({ recordID: lesson.id }));
+    assert.equal(listed.returncode, 'SUCCESS');
+    assert.equal(listed.recordings.length, 1);
+    assert.equal(listed.recordings[0].recordID, lesson.id);
+    assert.equal(listed.recordings[0].published, true);
+    assert.equal(listed.recordings[0].playback.format.url, `${signed.base}/r/${lesson.id}`);
+    const wrong = await bbb.http(bbb.api(`${signed.base}/bigbluebutton/`, 'not the secret').recording.getRecordings({}));
+    assert.equal(wrong.returncode, 'FAILED');
+    assert.equal(wrong.messageKey, 'checksumError');
+  } finally {
+    await signed.child.stop();
+  }
 });
