@@ -27,7 +27,8 @@ Result<Int> parse_int(const std::string& key, const std::string& value, const st
 
 constexpr const char* k_keys[] = {"data_dir",     "database_url", "listen_address", "player_port",
                                   "control_port", "rtp_port_min", "rtp_port_max",   "public_url",
-                                  "secret",       "workers",      "encoder_threads", "log_level"};
+                                  "secret",       "workers",      "encoder_threads", "log_level",
+                                  "sync_interval_ms"};
 
 } // namespace
 
@@ -68,6 +69,10 @@ Result<void> Config::set(const std::string& key, const std::string& value, const
         auto v = parse_int<int>(key, value, source, 1, 256);
         if (!v) return std::unexpected(v.error());
         workers = *v;
+    } else if (key == "sync_interval_ms") {
+        auto v = parse_int<int>(key, value, source, 1, 60'000);
+        if (!v) return std::unexpected(v.error());
+        sync_interval_ms = *v;
     } else if (key == "encoder_threads") {
         auto v = parse_int<int>(key, value, source, 0, 64);
         if (!v) return std::unexpected(v.error());

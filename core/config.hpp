@@ -26,6 +26,7 @@ struct Config {
     int workers = 1;                           // concurrent processing jobs
     int encoder_threads = 0;                   // 0: one per core
     std::string log_level = "info";
+    int sync_interval_ms = 250;                // recorder: packets are fdatasynced this often
 
     // Applies one "key=value" setting (flag or file or env), naming the source in errors.
     Result<void> set(const std::string& key, const std::string& value, const std::string& source);

@@ -1,5 +1,6 @@
 #include "ingest/control_api.hpp"
 
+#include "core/hmac.hpp"
 #include "core/log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -62,7 +63,8 @@ private:
         if (ec) return;   // timeout, reset: nothing to answer
         auto req = parser_->release();
         HttpRequest request{std::string(req.method_string()), std::string(req.target()),
-                            std::string(req[http::field::content_type]), std::move(req.body())};
+                            std::string(req[http::field::content_type]), std::move(req.body()),
+                            std::string(req[beast::string_view(k_signature_header.data(), k_signature_header.size())])};
         HttpResponse response;
         try {
             response = (*handler_)(request);
@@ -71,13 +73,14 @@ private:
             log::get("ingest")->error("control API {} {}: {}", request.method, request.target, e.what());
             response = HttpResponse{500, error_json(fmt::format("internal error: {}", e.what()))};
         }
-        respond(response.status, std::move(response.body), req.keep_alive(), req.version());
+        respond(response.status, std::move(response.body), req.keep_alive(), req.version(), response.content_type);
     }
 
-    void respond(int status, std::string body, bool keep_alive, unsigned version) {
+    void respond(int status, std::string body, bool keep_alive, unsigned version,
+                 const std::string& content_type = "application/json") {
         response_ = http::response<http::string_body>(static_cast<http::status>(status), version);
         response_.set(http::field::server, "tafel-recorder");
-        response_.set(http::field::content_type, "application/json");
+        response_.set(http::field::content_type, content_type);
         response_.keep_alive(keep_alive);
         response_.body() = std::move(body);
         response_.prepare_payload();

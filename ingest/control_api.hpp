@@ -22,11 +22,13 @@ struct HttpRequest {
     std::string target;        // path and query, as sent
     std::string content_type;
     std::string body;
+    std::string signature;     // the X-Tafel-Signature header (core/hmac.hpp), if any
 };
 
 struct HttpResponse {
     int status = 200;
-    std::string body;          // JSON
+    std::string body;          // JSON unless content_type says otherwise
+    std::string content_type = "application/json";
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -1,11 +1,14 @@
 #include "ingest/recorder.hpp"
 
+#include "core/hmac.hpp"
 #include "core/log.hpp"
 #include "ingest/control_api.hpp"
 #include "ingest/control_requests.hpp"
 #include "ingest/pdf_pages.hpp"
 #include "ingest/port_pool.hpp"
+#include "ingest/recorder_metrics.hpp"
 #include "ingest/session.hpp"
+#include "ingest/session_recovery.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
 
@@ -27,8 +30,6 @@ namespace net = boost::asio;
 using nlohmann::json;
 
 namespace {
-
-constexpr auto k_flush_interval = std::chrono::milliseconds(250);
 
 HttpResponse json_response(int status, const json& body) { return HttpResponse{status, body.dump()}; }
 
@@ -100,7 +101,11 @@ struct Recorder::Impl {
     }
 
     void schedule_flush() {
-        flush_timer.expires_after(k_flush_interval);
+        // Fixed rate, not fixed delay: a packet is durable at most one interval after it was
+        // received even when flushing itself takes time (unless the thread fell behind).
+        const auto now = std::chrono::steady_clock::now();
+        const auto next = flush_timer.expiry() + options.sync_interval;
+        flush_timer.expires_at(next > now ? next : now + options.sync_interval);
         flush_timer.async_wait([this](const boost::system::error_code& ec) {
             if (ec || stopping) return;
             for (auto& [id, s] : sessions) s->flush();
@@ -123,6 +128,20 @@ struct Recorder::Impl {
 
 HttpResponse Recorder::Impl::handle(const HttpRequest& req) {
     const Target target = parse_target(req.target);
+    const bool open_endpoint = target.path == "/metrics" && req.method == "GET";
+    if (!options.secret.empty() && !open_endpoint &&
+        !signature_equal(req.signature, control_signature(options.secret, req.method, req.target, req.body))) {
+        return error_response(401, fmt::format("{} {}: header {} is {}; it must be hex(HMAC-SHA256(secret, "
+                                               "METHOD + \"\\n\" + path-with-query + \"\\n\" + body))",
+                                               req.method, req.target, k_signature_header,
+                                               req.signature.empty() ? "missing" : "wrong"));
+    }
+    if (target.path == "/metrics") {
+        if (req.method != "GET") return error_response(405, fmt::format("{} {} is not allowed", req.method, target.path));
+        std::vector<const Session*> all;
+        for (const auto& [id, s] : sessions) all.push_back(s.get());
+        return HttpResponse{200, prometheus_metrics(all), std::string(k_prometheus_content_type)};
+    }
     if (stopping) return error_response(503, "the recorder is shutting down");
     if (target.path == "/api/v1/sessions") {
         if (req.method != "POST") return error_response(405, fmt::format("{} {} is not allowed", req.method, target.path));
@@ -194,7 +213,9 @@ json Recorder::Impl::session_json(const Session& s) const {
     json tracks = json::array();
     for (const auto& st : s.streams()) {
         json dropped = json::object();
-        for (const auto& [reason, n] : st.stats.dropped) dropped[reason] = n;
+        for (std::size_t i = 0; i < k_drop_reasons; ++i) {
+            if (st.stats.dropped[i]) dropped[std::string(to_string(static_cast<DropReason>(i)))] = st.stats.dropped[i];
+        }
         if (st.stats.not_recordable) dropped["not_recordable"] = st.stats.not_recordable;
         if (st.stats.write_errors) dropped["write_error"] = st.stats.write_errors;
         tracks.push_back({{"track", st.track},
@@ -203,10 +224,15 @@ json Recorder::Impl::session_json(const Session& s) const {
                           {"packets", st.stats.packets},
                           {"bytes", st.stats.bytes},
                           {"rtcp_packets", st.stats.rtcp_packets},
+                          {"lost", st.stats.rtp.lost()},
+                          {"reordered", st.stats.rtp.reordered()},
+                          {"duplicates", st.stats.rtp.duplicates()},
+                          {"jitter_us", st.stats.rtp.jitter_us()},
+                          {"plis_sent", st.stats.plis_sent},
                           {"dropped", st.stats.dropped_total() + st.stats.not_recordable + st.stats.write_errors},
                           {"dropped_by_reason", std::move(dropped)}});
     }
-    return {{"id", s.id()}, {"state", s.stopped() ? "stopped" : "recording"}, {"tracks", std::move(tracks)}};
+    return {{"id", s.id()}, {"state", s.state_name()}, {"tracks", std::move(tracks)}};
 }
 
 Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -216,6 +242,10 @@ Recorder::~Recorder() { stop(); }
 Result<std::unique_ptr<Recorder>> Recorder::create(RecorderOptions options, storage::Catalog& catalog,
                                                    const storage::Layout& layout,
                                                    std::function<void(const std::string&)> on_stopped) {
+    if (options.sync_interval.count() <= 0) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("sync interval of {} ms must be positive", options.sync_interval.count()));
+    }
     if (options.rtp_port_min == 0 || options.rtp_port_min > options.rtp_port_max) {
         return fail(Errc::invalid_argument, fmt::format("RTP port range {}-{} is empty or starts at 0",
                                                         options.rtp_port_min, options.rtp_port_max));
@@ -236,6 +266,11 @@ Result<std::unique_ptr<Recorder>> Recorder::create(RecorderOptions options, stor
 Result<void> Recorder::start() {
     if (impl_->thread.joinable()) return fail(Errc::invalid_argument, "the recorder is running already");
     if (impl_->stopping) return fail(Errc::invalid_argument, "the recorder was stopped; create a new one");
+    if (impl_->options.recover_on_start) {
+        for (const auto& r : recover_sessions(impl_->catalog, impl_->layout)) {
+            if (impl_->on_stopped) impl_->on_stopped(r.id);
+        }
+    }
     impl_->api->start();
     impl_->schedule_flush();
     impl_->thread = std::thread([this] {

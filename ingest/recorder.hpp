@@ -5,6 +5,7 @@
 // and never decodes. Boost stays in the .cpp files.
 #include "core/error.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,14 @@ struct RecorderOptions {
     std::uint16_t rtp_port_min = 40000;
     std::uint16_t rtp_port_max = 40999;
     std::size_t body_limit = 64 << 20;   // deck uploads
+    // How often buffered packets are written and fdatasynced: a crash loses at most this much.
+    std::chrono::milliseconds sync_interval{250};
+    // On start(), finalise recordings left unstopped by a recorder that died (session_recovery.hpp).
+    bool recover_on_start = true;
+    // Non-empty: every control request must carry X-Tafel-Signature =
+    // hex(HMAC-SHA256(secret, METHOD "\n" path-with-query "\n" body)) (core/hmac.hpp), else 401.
+    // GET /metrics stays open for Prometheus scrapers; it names sessions, not people.
+    std::string secret;
 };
 
 class Recorder {
@@ -38,8 +47,9 @@ public:
     Recorder(const Recorder&) = delete;
     Recorder& operator=(const Recorder&) = delete;
 
-    // Starts the io_context thread: serves the control API, receives media, flushes the
-    // pcaps every 250 ms (so a crash loses at most 250 ms of packets).
+    // Recovers recordings a dead recorder left open (closes their pcaps, marks them stopped,
+    // enqueues their render jobs and calls on_stopped for each), then starts the io_context
+    // thread: serves the control API, receives media, syncs the pcaps every sync_interval.
     Result<void> start();
 
     // Stops accepting, finalises every open session as a stop request would (pcaps closed and

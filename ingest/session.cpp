@@ -117,7 +117,8 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
     Error bind_error{Errc::network, "no port tried"};
     auto port = context_.ports.allocate([&](std::uint16_t candidate) {
         auto r = UdpReceiver::create(context_.io, context_.listen_address, candidate,
-                                     fmt::format("recording {} track {}", info_.id, track.id));
+                                     fmt::format("recording {} track {}", info_.id, track.id),
+                                     ReceiverOptions{track.clock_rate, track.kind == MediaKind::video, track.codec == "VP8"});
         if (!r) {
             bind_error = r.error();
             return false;
@@ -145,7 +146,7 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
         log::get("ingest")->info("recording {}: {} of participant {} is not recorded (role {}, consent {})",
                                  info_.id, track.id, who->id, to_string(who->role), to_string(who->consent));
     }
-    streams_.push_back(Stream{track.id, recorded, std::move(receiver)});
+    streams_.push_back(Stream{track.id, recorded, std::move(receiver), track});
     return StreamStatus{track.id, track.port, recorded, streams_.back().receiver->stats()};
 }
 
@@ -169,8 +170,15 @@ Result<std::size_t> Session::add_events(const std::vector<std::string>& events, 
     if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped", info_.id));
     bool participants_changed = false;
     for (const auto& text : events) {
-        if (auto r = events_.append(text, now); !r) return std::unexpected(r.error());
         const auto j = nlohmann::json::parse(text, nullptr, false);
+        if (j.is_object() && j.value("type", "") == "consent_changed") {
+            // Applied before it is logged, so that a rejected change leaves no trace.
+            auto changed = change_consent(j.value("participant", ""), j.value("consent", ""));
+            if (!changed) return std::unexpected(changed.error());
+            participants_changed = participants_changed || *changed;
+        }
+        if (auto r = events_.append(text, now); !r) return std::unexpected(r.error());
+        if (!j.is_object()) continue;
         if (j.value("type", "") != "participant_joined") continue;
         const std::string pid = j.value("participant", "");
         if (pid.empty() || info_.participant(pid)) continue;
@@ -187,6 +195,39 @@ Result<std::size_t> Session::add_events(const std::vector<std::string>& events, 
         if (auto r = save(); !r) return std::unexpected(r.error());
     }
     return events.size();
+}
+
+Result<bool> Session::change_consent(const std::string& participant, const std::string& consent) {
+    Participant* who = nullptr;
+    for (auto& p : info_.participants) {
+        if (p.id == participant) who = &p;
+    }
+    if (!who) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("consent_changed: \"participant\": \"{}\" is not a participant of recording {}", participant,
+                                info_.id));
+    }
+    if (consent != "granted" && consent != "denied" && consent != "unknown") {
+        return fail(Errc::invalid_argument,
+                    fmt::format("consent_changed: \"consent\" must be granted, denied or unknown (got \"{}\")", consent));
+    }
+    who->consent = consent == "granted" ? Consent::granted : consent == "denied" ? Consent::denied : Consent::unknown;
+    const bool recordable = who->recordable();
+    for (auto& s : streams_) {
+        if (s.info.participant != participant || s.recorded == recordable) continue;
+        if (recordable && !s.receiver->has_writer()) {
+            // First consent for a stream that was never written: its file starts now.
+            auto w = PcapWriter::create(dir_ / s.info.file, info_.anchor);
+            if (!w) return std::unexpected(w.error());
+            s.receiver->attach_writer(std::move(*w));
+            info_.tracks.push_back(s.info);
+        }
+        s.receiver->set_recordable(recordable);
+        s.recorded = recordable;
+        log::get("ingest")->info("recording {}: {} of participant {} is {} from now on (consent {})", info_.id,
+                                 s.track, participant, recordable ? "recorded" : "no longer recorded", consent);
+    }
+    return true;
 }
 
 Result<void> Session::stop(WallTime now) {
@@ -218,6 +259,14 @@ void Session::flush() {
         }
     }
     if (auto r = events_.sync(); !r) log::get("ingest")->warn("recording {}: {}", info_.id, r.error().describe());
+}
+
+std::string_view Session::state_name() const {
+    if (stopped()) return "stopped";
+    for (const auto& s : streams_) {
+        if (s.receiver->stats().write_errors > 0) return "degraded";
+    }
+    return "recording";
 }
 
 std::vector<StreamStatus> Session::streams() const {

@@ -71,6 +71,9 @@ public:
     const std::string& id() const { return info_.id; }
     bool stopped() const { return info_.stopped.has_value(); }
     const RecordingInfo& info() const { return info_; }
+    // "recording", "degraded" (a write failed, e.g. disk full: packets are still counted) or
+    // "stopped".
+    std::string_view state_name() const;
 
     // Allocates a UDP port and starts receiving. Errc::invalid_argument naming the field for
     // an unknown participant or a codec/kind mismatch.
@@ -80,7 +83,9 @@ public:
     Result<Deck> add_deck(const std::string& name, std::string_view pdf, WallTime now);
 
     // Appends events (each a JSON object with a string "type"; "t_us" defaults to `now`).
-    // A participant_joined event for a new participant adds them to recording.json.
+    // A participant_joined event for a new participant adds them to recording.json. A
+    // consent_changed event {"participant", "consent"} takes effect from that instant: the
+    // participant's media is written only while they are a moderator or consenting.
     Result<std::size_t> add_events(const std::vector<std::string>& events, WallTime now);
 
     // Closes the pcaps (renamed from .tmp), writes stopped_utc_us, sets the catalog state to
@@ -95,10 +100,13 @@ public:
 private:
     struct Stream {
         std::string track;
-        bool recorded = true;
+        bool recorded = true;      // media is being written now
         std::unique_ptr<UdpReceiver> receiver;
+        TrackInfo info;            // as it goes into recording.json once first written
     };
     Result<void> save();
+    // A consent_changed event: writing of the participant's streams starts or stops now.
+    Result<bool> change_consent(const std::string& participant, const std::string& consent);
 
     SessionContext context_;
     RecordingInfo info_;

@@ -1,8 +1,6 @@
 #include "ingest/udp_receiver.hpp"
 
 #include "core/log.hpp"
-#include "ingest/rtcp_packet.hpp"
-#include "ingest/rtp_packet.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -11,6 +9,7 @@
 #include <array>
 #include <memory>
 #include <numeric>
+#include <random>
 
 namespace tafel::ingest {
 
@@ -18,8 +17,7 @@ namespace net = boost::asio;
 using udp = net::ip::udp;
 
 std::uint64_t ReceiverStats::dropped_total() const {
-    return std::accumulate(dropped.begin(), dropped.end(), std::uint64_t{0},
-                           [](std::uint64_t a, const auto& kv) { return a + kv.second; });
+    return std::accumulate(dropped.begin(), dropped.end(), std::uint64_t{0});
 }
 
 namespace {
@@ -37,19 +35,16 @@ UdpEndpoint to_endpoint(const udp::endpoint& e) {
     return out;
 }
 
-// RFC 7983 3: demultiplexing by the first byte: 0-3 STUN, 20-63 DTLS, 128-191 RTP/RTCP.
-const char* classify_non_media(std::uint8_t first) {
-    if (first <= 3) return "stun";
-    if (first >= 20 && first <= 63) return "dtls";
-    return "not_rtp";
-}
-
 } // namespace
 
 // Shared with the pending receive handler: a cancelled receive completes after close(), and
 // must find the object alive.
 struct UdpReceiver::Impl : std::enable_shared_from_this<Impl> {
-    Impl(net::io_context& io, std::string tag) : socket(io), log_tag(std::move(tag)) {}
+    Impl(net::io_context& io, std::string tag, const ReceiverOptions& options, std::uint32_t own_ssrc)
+        : socket(io), log_tag(std::move(tag)), ssrc(own_ssrc) {
+        stats.rtp = RtpStreamStats(options.clock_rate);
+        if (options.video) keyframes.emplace(KeyframeRequester::Options{.vp8 = options.vp8});
+    }
 
     udp::socket socket;
     std::optional<PcapWriter> writer;
@@ -58,8 +53,12 @@ struct UdpReceiver::Impl : std::enable_shared_from_this<Impl> {
     udp::endpoint sender;
     std::array<std::uint8_t, 65536> buffer{};
     ReceiverStats stats;
+    std::uint32_t ssrc;                            // ours, as the sender of PLIs (RFC 4585 6.1)
+    std::optional<KeyframeRequester> keyframes;    // video only
     log::RateLimit warn_limit;
+    std::array<log::RateLimit, k_drop_reasons> drop_limits;   // one log line per reason and interval
     bool closed = false;
+    bool recordable = true;
 
     void receive() {
         socket.async_receive_from(net::buffer(buffer), sender,
@@ -72,29 +71,16 @@ struct UdpReceiver::Impl : std::enable_shared_from_this<Impl> {
 
     void on_datagram(Bytes d) {
         const ArrivalTime arrival = arrival_now();
-        if (!writer) {
+        if (!writer || !recordable) {
             ++stats.not_recordable;   // privacy: never written, only counted
             return;
         }
-        bool rtcp = false;
-        if (d.empty()) {
-            ++stats.dropped["empty"];
+        const DatagramCheck check = check_datagram(d);
+        if (check.kind == DatagramCheck::Kind::drop) {
+            on_drop(check.reason, d.size());
             return;
         }
-        if ((d[0] >> 6) != 2) {
-            ++stats.dropped[classify_non_media(d[0])];
-            return;
-        }
-        if (looks_like_rtcp(d)) {
-            if (!RtcpCompound::parse(d)) {
-                ++stats.dropped["malformed_rtcp"];
-                return;
-            }
-            rtcp = true;
-        } else if (!RtpPacket::parse(d)) {
-            ++stats.dropped["malformed_rtp"];
-            return;
-        }
+        const bool rtcp = check.kind == DatagramCheck::Kind::rtcp;
         if (auto r = writer->append(arrival, to_endpoint(sender), local, d); !r) {
             ++stats.write_errors;
             warn(r.error());
@@ -102,7 +88,40 @@ struct UdpReceiver::Impl : std::enable_shared_from_this<Impl> {
         }
         ++stats.packets;
         stats.bytes += d.size();
-        if (rtcp) ++stats.rtcp_packets;
+        if (rtcp) {
+            ++stats.rtcp_packets;
+        } else {
+            const auto update = stats.rtp.on_rtp(check.rtp.ssrc, check.rtp.sequence_number, check.rtp.timestamp, arrival);
+            if (keyframes &&
+                keyframes->on_rtp(check.rtp.ssrc, d.subspan(check.rtp.payload_offset, check.rtp.payload_size), update,
+                                  stats.rtp, arrival)) {
+                send_pli(check.rtp.ssrc);
+            }
+        }
+    }
+
+    // Back to the address the media came from: with symmetric RTP (RFC 4961) that is where
+    // the sender listens for RTCP feedback. A 12-byte datagram; a failure is only counted.
+    void send_pli(std::uint32_t media_ssrc) {
+        const auto pli = build_pli(ssrc, media_ssrc);
+        boost::system::error_code ec;
+        socket.send_to(net::buffer(pli), sender, 0, ec);
+        if (ec) {
+            warn(Error{Errc::network, fmt::format("sending PLI to {}:{}: {}", sender.address().to_string(), sender.port(),
+                                                  ec.message())});
+            return;
+        }
+        ++stats.plis_sent;
+    }
+
+    void on_drop(DropReason reason, std::size_t size) {
+        const auto i = static_cast<std::size_t>(reason);
+        ++stats.dropped[i];
+        std::uint64_t suppressed = 0;
+        if (drop_limits[i].allow(suppressed)) {
+            log::get("ingest")->warn("{}: dropped a {}-byte datagram from {}:{}: {} ({} more suppressed)", log_tag, size,
+                                     sender.address().to_string(), sender.port(), to_string(reason), suppressed);
+        }
     }
 
     void warn(const Error& e) {
@@ -120,11 +139,12 @@ UdpReceiver::~UdpReceiver() {
 }
 
 Result<std::unique_ptr<UdpReceiver>> UdpReceiver::create(net::io_context& io, const std::string& address,
-                                                         std::uint16_t port, std::string log_tag) {
+                                                         std::uint16_t port, std::string log_tag,
+                                                         ReceiverOptions options) {
     boost::system::error_code ec;
     const auto addr = net::ip::make_address(address, ec);
     if (ec) return fail(Errc::invalid_argument, fmt::format("listen address \"{}\": {}", address, ec.message()));
-    auto impl = std::make_shared<Impl>(io, std::move(log_tag));
+    auto impl = std::make_shared<Impl>(io, std::move(log_tag), options, std::random_device{}());
     const udp::endpoint endpoint(addr, port);
     impl->socket.open(endpoint.protocol(), ec);
     if (!ec) impl->socket.bind(endpoint, ec);
@@ -140,6 +160,10 @@ void UdpReceiver::start(std::optional<PcapWriter> writer) {
     impl_->writer = std::move(writer);
     impl_->receive();
 }
+
+void UdpReceiver::set_recordable(bool recordable) { impl_->recordable = recordable; }
+void UdpReceiver::attach_writer(PcapWriter writer) { impl_->writer = std::move(writer); }
+bool UdpReceiver::has_writer() const { return impl_->writer.has_value(); }
 
 Result<void> UdpReceiver::flush() {
     if (!impl_->writer || !impl_->writer->is_open()) return {};
