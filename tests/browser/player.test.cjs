@@ -16,7 +16,7 @@ const artifacts = path.join(work, 'artifacts');
 const LESSON_S = 12;
 const CHAPTERS = [{ t: 0, title: 'Begrüßung' }, { t: 4, title: 'Brüche kürzen' }, { t: 8, title: 'Übungsaufgaben' }];
 
-let lesson, server, context, chat;
+let lesson, server, context, chat, profile;
 const foreign = [];   // requests to anything but this server
 const ports = new Set(); // the servers' ports (the one under test and, later, a signed one)
 const problems = [];  // console errors and uncaught page errors
@@ -81,7 +81,7 @@ before(async () => {
   fs.writeFileSync(path.join(published, 'chapters.vtt'), vtt(CHAPTERS));
   server = await serve(lesson.data);
   ports.add(server.port);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tafel-chromium-'));
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tafel-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.TAFEL_CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -98,6 +98,9 @@ before(async () => {
 after(async () => {
   if (context) await context.close();
   if (server) await server.child.stop();
+  // TAFEL_KEEP=1 keeps the lesson's data folder and its logs (up.log, serve.log) to look at.
+  if (lesson && !process.env.TAFEL_KEEP) fs.rmSync(lesson.data, { recursive: true, force: true });
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 test('the page loads with nothing from elsewhere and no console error', async () => {
