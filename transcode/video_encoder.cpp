@@ -70,7 +70,10 @@ Result<VideoEncoder> VideoEncoder::create(const VideoEncoderOptions& options) {
     c.framerate = AVRational{static_cast<int>(options.frame_rate.num), static_cast<int>(options.frame_rate.den)};
     c.time_base = av_inv_q(c.framerate);
     c.gop_size = std::max(1, options.keyframe_interval_frames);
-    c.thread_count = std::max(1, options.threads);
+    // VP8 gets one thread: libvpx's VP8 row threads wait for each other by spinning
+    // (vp8/encoder/ethreading.c, vp8_atomic_spin_wait), which burnt ~77 % of a render's CPU
+    // on a busy 2-core machine (perf, bench/render); the containers encode in parallel anyway.
+    c.thread_count = options.codec == VideoCodec::vp8 ? 1 : std::max(1, options.threads);
     c.sample_aspect_ratio = AVRational{1, 1};
     if (options.codec == VideoCodec::vp8) {
         c.bit_rate = 1'500'000;
