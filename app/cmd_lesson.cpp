@@ -64,13 +64,17 @@ void add_simulate(CLI::App& app, Action& chosen) {
     auto flags = std::make_shared<LessonFlags>();
     auto control_url = std::make_shared<std::string>("http://127.0.0.1:8090");
     auto work_dir = std::make_shared<std::string>("data/simulator");
+    auto secret = std::make_shared<std::string>();
     cmd->add_option("--control-url", *control_url, "the recorder's control API (default http://127.0.0.1:8090)");
+    cmd->add_option("--secret", *secret, "shared secret that signs control requests (default: $TAFEL_SECRET)")
+        ->envname("TAFEL_SECRET");
     cmd->add_option("--work-dir", *work_dir, "where the generated deck is written (default data/simulator)");
     flags->add_to(*cmd);
-    cmd->callback([&chosen, flags, control_url, work_dir] {
-        chosen = [flags, control_url, work_dir] {
+    cmd->callback([&chosen, flags, control_url, work_dir, secret] {
+        chosen = [flags, control_url, work_dir, secret] {
             auto options = flags->options(*work_dir);
             options.control_url = *control_url;
+            options.secret = *secret;
             const auto lesson = run_simulation(options);
             fmt::print("simulate: recorded as {}\n", lesson.recording_id);
             std::fflush(stdout);
@@ -94,6 +98,7 @@ void add_demo(CLI::App& app, Action& chosen) {
             auto services = Services::start(config, ServiceSet{true, true, true});
             auto options = flags->options(config.data_dir / "simulator");
             options.control_url = services->control_url();
+            options.secret = config.secret;
             fmt::print("demo: recording a {} synthetic lesson (real RTP over loopback)…\n", flags->duration);
             std::fflush(stdout);
             const auto lesson = run_simulation(options);

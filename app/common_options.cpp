@@ -25,6 +25,7 @@ void CommonOptions::add_to(CLI::App& cmd) {
     flag("--workers", "workers", "recordings processed at once (default 1)");
     flag("--encoder-threads", "encoder_threads", "threads per encoder, 0 = one per core (default 0)");
     flag("--public-url", "public_url", "base URL printed for playback links (default http://<listen>:<player-port>)");
+    flag("--sync-interval-ms", "sync_interval_ms", "recorder: how often captured packets are synced to disk (default 250)");
     flag("--log-level", "log_level", "trace, debug, info, warn, error, critical or off (default info)");
 }
 

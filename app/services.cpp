@@ -83,6 +83,8 @@ std::unique_ptr<Services> Services::start(const Config& config, ServiceSet which
         options.control_port = config.control_port;
         options.rtp_port_min = config.rtp_port_min;
         options.rtp_port_max = config.rtp_port_max;
+        options.sync_interval = std::chrono::milliseconds(config.sync_interval_ms);
+        options.secret = config.secret;
         transcode::JobRunner* runner = impl->runner.get();
         impl->recorder = value_or_throw(
             ingest::Recorder::create(options, *impl->recorder_catalog, impl->layout,

@@ -1,5 +1,7 @@
 #include "samples/control_client.hpp"
 
+#include "core/hmac.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -127,6 +129,10 @@ Result<HttpAnswer> ControlClient::request(std::string_view method, const std::st
     if (!content_type.empty()) req.set(http::field::content_type, beast::string_view(content_type.data(), content_type.size()));
     req.body() = body;
     req.prepare_payload();
+    if (!secret_.empty()) {
+        req.set(beast::string_view(k_signature_header.data(), k_signature_header.size()),
+                control_signature(secret_, method, prefix_ + target, body));
+    }
 
     // Asynchronous operations driven to completion here, because only they honour the
     // stream's deadline; the outer run_for also bounds name resolution.

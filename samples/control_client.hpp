@@ -61,6 +61,10 @@ public:
     Result<HttpAnswer> request(std::string_view method, const std::string& target,
                                std::string_view content_type, const std::string& body);
 
+    // Non-empty: every request carries X-Tafel-Signature (core/hmac.hpp), as the recorder
+    // requires when it has a secret.
+    void set_secret(std::string secret) { secret_ = std::move(secret); }
+
     const std::string& host() const noexcept { return host_; }
     std::uint16_t port() const noexcept { return port_; }
 
@@ -72,6 +76,7 @@ private:
     std::uint16_t port_ = 0;
     std::string prefix_; // path prefix without a trailing slash, "" for none
     std::chrono::milliseconds timeout_;
+    std::string secret_;
 };
 
 // RFC 3986 section 2.1: percent-encodes everything but the unreserved characters.

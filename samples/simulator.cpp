@@ -157,6 +157,7 @@ Result<SimulatedLesson> Run::go() {
     }
     auto client = ControlClient::create(options_.control_url);
     if (!client) return std::unexpected(client.error());
+    client->set_secret(options_.secret);
     const LessonScript script = make_lesson_script(
         {options_.duration_ms, options_.slide_interval_ms, options_.chat_messages, k_deck_pages});
     lesson_.participants = script.participants;

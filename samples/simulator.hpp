@@ -17,6 +17,7 @@ namespace tafel::samples {
 
 struct SimulatorOptions {
     std::string control_url = "http://127.0.0.1:8090"; // the recorder's control API
+    std::string secret;                                  // signs control requests when set (core/hmac.hpp)
     std::int64_t duration_ms = 120'000;                // lesson length (default 2 minutes)
     std::int64_t slide_interval_ms = 20'000;           // a slide change every 20 s
     int chat_messages = 20;                            // spread over the lesson
