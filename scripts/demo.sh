@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)"
+cmake --build --preset release -j "$(nproc)" --target tafel
 exec build/release/app/tafel demo --data-dir "${TAFEL_DATA_DIR:-data/demo}" "$@"
