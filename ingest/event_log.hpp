@@ -4,7 +4,7 @@
 // whole with O_APPEND; the file is fsynced at most once per sync interval, and on sync()/close.
 #include "core/error.hpp"
 #include "core/time.hpp"
-#include "ingest/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <chrono>
 #include <cstdint>

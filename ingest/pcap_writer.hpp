@@ -7,7 +7,7 @@
 #include "core/time.hpp"
 #include "ingest/rtp_packet.hpp"
 #include "ingest/udp_endpoint.hpp"
-#include "ingest/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -11,7 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "ingest/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace tafel::ingest {
 

@@ -4,7 +4,7 @@
 #include "ingest/pcap_format.hpp"
 #include "ingest/pcap_writer.hpp"
 #include "ingest/raw_recording.hpp"
-#include "ingest/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
 

@@ -2,7 +2,7 @@
 // The player's own view of one HTTP exchange, free of Beast: routes turn a Request into a
 // Reply, and only http_session.cpp translates between these and Beast messages. This keeps
 // every route unit-testable without a socket.
-#include "player/detail/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,8 +1,9 @@
 #pragma once
-// A POSIX file descriptor with one owner.
+// A POSIX file descriptor with one owner (move-only; closes on destruction). Shared by the
+// recorder's capture files and the player's media responses.
 #include <utility>
 
-namespace tafel::ingest {
+namespace tafel {
 
 class UniqueFd {
 public:
@@ -27,4 +28,4 @@ private:
     int fd_ = -1;
 };
 
-} // namespace tafel::ingest
+} // namespace tafel

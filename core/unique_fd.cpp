@@ -1,12 +1,12 @@
-#include "ingest/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 #include <unistd.h>
 
-namespace tafel::ingest {
+namespace tafel {
 
 void UniqueFd::reset(int fd) noexcept {
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
 }
 
-} // namespace tafel::ingest
+} // namespace tafel
