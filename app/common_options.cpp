@@ -26,6 +26,10 @@ void CommonOptions::add_to(CLI::App& cmd) {
     flag("--encoder-threads", "encoder_threads", "threads per encoder, 0 = one per core (default 0)");
     flag("--public-url", "public_url", "base URL printed for playback links (default http://<listen>:<player-port>)");
     flag("--sync-interval-ms", "sync_interval_ms", "recorder: how often captured packets are synced to disk (default 250)");
+    flag("--worker-nice", "worker_nice", "nice level of processing threads, 0..19 (default 10)");
+    flag("--job-lease-s", "job_lease_s", "seconds a worker holds a job between heartbeats (default 30)");
+    flag("--job-poll-ms", "job_poll_ms", "how often an idle worker looks for work (default 500)");
+    flag("--processing-window", "processing_window", "heavy jobs only in this local time span, e.g. 22:00-06:00");
     flag("--log-level", "log_level", "trace, debug, info, warn, error, critical or off (default info)");
 }
 

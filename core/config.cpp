@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -25,10 +26,23 @@ Result<Int> parse_int(const std::string& key, const std::string& value, const st
     return static_cast<Int>(parsed);
 }
 
+// "HH:MM-HH:MM" with hours 0..23 and minutes 0..59.
+bool valid_window(const std::string& v) {
+    if (v.size() != 11 || v[2] != ':' || v[5] != '-' || v[8] != ':') return false;
+    auto two = [&](std::size_t at, int max) {
+        if (!std::isdigit(static_cast<unsigned char>(v[at])) || !std::isdigit(static_cast<unsigned char>(v[at + 1]))) {
+            return false;
+        }
+        return (v[at] - '0') * 10 + (v[at + 1] - '0') <= max;
+    };
+    return two(0, 23) && two(3, 59) && two(6, 23) && two(9, 59);
+}
+
 constexpr const char* k_keys[] = {"data_dir",     "database_url", "listen_address", "player_port",
                                   "control_port", "rtp_port_min", "rtp_port_max",   "public_url",
                                   "secret",       "workers",      "encoder_threads", "log_level",
-                                  "sync_interval_ms"};
+                                  "sync_interval_ms", "worker_nice", "job_lease_s", "job_poll_ms",
+                                  "processing_window"};
 
 } // namespace
 
@@ -73,6 +87,25 @@ Result<void> Config::set(const std::string& key, const std::string& value, const
         auto v = parse_int<int>(key, value, source, 1, 60'000);
         if (!v) return std::unexpected(v.error());
         sync_interval_ms = *v;
+    } else if (key == "worker_nice") {
+        auto v = parse_int<int>(key, value, source, 0, 19);
+        if (!v) return std::unexpected(v.error());
+        worker_nice = *v;
+    } else if (key == "job_lease_s") {
+        auto v = parse_int<int>(key, value, source, 2, 3600);
+        if (!v) return std::unexpected(v.error());
+        job_lease_s = *v;
+    } else if (key == "job_poll_ms") {
+        auto v = parse_int<int>(key, value, source, 10, 60'000);
+        if (!v) return std::unexpected(v.error());
+        job_poll_ms = *v;
+    } else if (key == "processing_window") {
+        // Checked here so that a typo is a start-up error; parsed again by the worker.
+        if (!value.empty() && !valid_window(value)) {
+            return fail(Errc::invalid_argument,
+                        fmt::format("{}: 'processing_window' must look like 22:00-06:00 (got '{}')", source, value));
+        }
+        processing_window = value;
     } else if (key == "encoder_threads") {
         auto v = parse_int<int>(key, value, source, 0, 64);
         if (!v) return std::unexpected(v.error());

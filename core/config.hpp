@@ -27,6 +27,11 @@ struct Config {
     int encoder_threads = 0;                   // 0: one per core
     std::string log_level = "info";
     int sync_interval_ms = 250;                // recorder: packets are fdatasynced this often
+    // Worker: the CPU budget beside live lessons on the same host, and the queue's timing.
+    int worker_nice = 10;                      // nice level of the worker's threads (0..19)
+    int job_lease_s = 30;                      // a job's lease; heartbeats renew it while it runs
+    int job_poll_ms = 500;                     // an idle worker looks for work at least this often
+    std::string processing_window;             // "HH:MM-HH:MM" local time for heavy jobs; empty: always
 
     // Applies one "key=value" setting (flag or file or env), naming the source in errors.
     Result<void> set(const std::string& key, const std::string& value, const std::string& source);

@@ -52,3 +52,24 @@ TEST_CASE("config errors name the field and the source", "[unit][core]") {
     c.rtp_port_max = 4000;
     CHECK_FALSE(c.validate().has_value());
 }
+
+TEST_CASE("worker settings: nice level, lease, poll interval, processing window", "[unit][core]") {
+    tafel::Config c;
+    CHECK(c.worker_nice == 10);
+    CHECK(c.processing_window.empty());
+    REQUIRE(c.set("worker_nice", "19", "flag --worker-nice"));
+    CHECK(c.worker_nice == 19);
+    CHECK_FALSE(c.set("worker_nice", "-5", "flag --worker-nice").has_value()); // only lowering priority
+    REQUIRE(c.set("job_lease_s", "5", "flag --job-lease-s"));
+    CHECK(c.job_lease_s == 5);
+    CHECK_FALSE(c.set("job_lease_s", "1", "flag --job-lease-s").has_value());
+    REQUIRE(c.set("processing_window", "22:00-06:30", "config file t.json"));
+    CHECK(c.processing_window == "22:00-06:30");
+    for (const char* bad : {"22-06", "24:00-06:00", "22:00-06:60", "22:00 06:00", "ab:cd-ef:gh"}) {
+        auto r = c.set("processing_window", bad, "config file t.json");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().message.find("processing_window") != std::string::npos);
+    }
+    REQUIRE(c.set("processing_window", "", "flag --processing-window")); // back to "always"
+    CHECK(c.processing_window.empty());
+}
