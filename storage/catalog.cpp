@@ -5,6 +5,7 @@
 #include "storage/sqlite_catalog.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -14,12 +15,13 @@ namespace tafel::storage {
 
 namespace {
 
-constexpr std::array<std::pair<RecordingState, std::string_view>, 5> k_recording_states{{
+constexpr std::array<std::pair<RecordingState, std::string_view>, 6> k_recording_states{{
     {RecordingState::recording, "recording"},
     {RecordingState::stopped, "stopped"},
     {RecordingState::processing, "processing"},
     {RecordingState::published, "published"},
     {RecordingState::failed, "failed"},
+    {RecordingState::unpublished, "unpublished"},
 }};
 
 constexpr std::array<std::pair<JobState, std::string_view>, 5> k_job_states{{
@@ -121,5 +123,45 @@ Result<std::int64_t> Catalog::purge(std::int64_t) {
 }
 
 Result<std::int64_t> Catalog::now_utc_us() { return wall_now().utc_us; }
+
+bool is_audit_action(const std::string& action) {
+    return std::ranges::any_of(k_audit_actions, [&](const char* known) { return action == known; });
+}
+
+Result<void> validate_audit_entry(const AuditEntry& entry) {
+    if (!is_audit_action(entry.action))
+        return tafel::fail(Errc::invalid_argument, fmt::format("audit entry: unknown action \"{}\"", entry.action));
+    if (entry.actor.empty())
+        return tafel::fail(Errc::invalid_argument, fmt::format("audit entry {}: no actor", entry.action));
+    const auto details = nlohmann::json::parse(entry.details, nullptr, false);
+    if (details.is_discarded() || !details.is_object())
+        return tafel::fail(Errc::invalid_argument,
+                           fmt::format("audit entry {}: details are not a JSON object: {}", entry.action, entry.details));
+    return {};
+}
+
+Result<std::int64_t> Catalog::append_audit(const AuditEntry& entry) {
+    return tafel::fail(Errc::unsupported, fmt::format("audit {}: this catalog has no audit log", entry.action));
+}
+
+Result<std::vector<AuditEntry>> Catalog::audit(const AuditFilter&) {
+    return tafel::fail(Errc::unsupported, "this catalog has no audit log");
+}
+
+Result<void> Catalog::set_delete_after(const std::string& id, std::int64_t) {
+    return tafel::fail(Errc::unsupported, fmt::format("recording {}: this catalog has no retention", id));
+}
+
+Result<void> Catalog::set_sizes(const std::string& id, std::int64_t, std::int64_t) {
+    return tafel::fail(Errc::unsupported, fmt::format("recording {}: this catalog has no disk accounting", id));
+}
+
+Result<void> Catalog::set_recording_meta(const std::string& id, const std::map<std::string, std::string>&) {
+    return tafel::fail(Errc::unsupported, fmt::format("metadata of {}: this catalog keeps none", id));
+}
+
+Result<std::map<std::string, std::string>> Catalog::recording_meta(const std::string& id) {
+    return tafel::fail(Errc::unsupported, fmt::format("metadata of {}: this catalog keeps none", id));
+}
 
 } // namespace tafel::storage

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,7 +15,9 @@
 
 namespace tafel::storage {
 
-enum class RecordingState { recording, stopped, processing, published, failed };
+// unpublished: rendered, but hidden from viewers by its owner (BBB's publishRecordings
+// publish=false); publishing again needs no render.
+enum class RecordingState { recording, stopped, processing, published, failed, unpublished };
 
 struct RecordingRow {
     std::string id;
@@ -25,6 +28,39 @@ struct RecordingRow {
     std::int64_t started_utc_us = 0;
     std::int64_t duration_ms = 0;   // known once rendered
     std::string error;              // why it failed, when it did
+    // Lifecycle (issue 9). put_recording writes delete_after only when it inserts a row (an
+    // update keeps the date: the recorder rewrites rows without knowing it); the sizes are
+    // set_sizes()' alone.
+    std::int64_t delete_after_utc_us = 0;   // 0: not set yet (the retention sweep stamps it)
+    std::int64_t raw_bytes = 0;             // raw/<id>/ on disk, as last measured
+    std::int64_t published_bytes = 0;       // published/<id>/ on disk, as last measured
+};
+
+// One entry of the append-only audit log: who did what to which recording, when. Details is
+// a JSON object text (never a pupil's name: ids, sizes, reasons).
+struct AuditEntry {
+    std::int64_t id = 0;            // assigned by the catalog, ascending
+    std::int64_t at_utc_us = 0;     // 0 on append: the catalog's now
+    std::string actor;              // "cli:<user>", "worker-0", "retention", "recorder", …
+    std::string action;             // k_audit_actions
+    std::string recording_id;
+    std::string details = "{}";
+};
+
+// The actions the audit log knows (issue 9: not every view, only what changes or hands out
+// data). "raw_deleted": the raw capture went once processing succeeded.
+inline constexpr const char* k_audit_actions[] = {"created",  "processed",  "published", "unpublished",
+                                                  "shared",   "downloaded", "extended",  "shortened",
+                                                  "deleted",  "raw_deleted"};
+bool is_audit_action(const std::string& action);
+// invalid_argument naming the field: unknown action, empty actor, details not a JSON object.
+Result<void> validate_audit_entry(const AuditEntry& entry);
+
+struct AuditFilter {
+    std::string recording_id;       // empty: every recording
+    std::string action;             // empty: every action
+    std::int64_t since_utc_us = 0;  // entries at or after
+    std::size_t limit = 0;          // 0: all; otherwise the newest `limit`, still oldest first
 };
 
 // failed is final ("dead"): every attempt failed or the last lease expired; cancelled is
@@ -132,6 +168,13 @@ public:
     virtual Result<std::int64_t> purge(std::int64_t older_than_utc_us);
     // The catalog's current time (the database's clock on PostgreSQL).
     virtual Result<std::int64_t> now_utc_us();
+
+    // Free-form metadata of a recording (BigBlueButton's meta_* parameters; the player's
+    // updateRecordings). set_recording_meta merges: an empty value removes the key.
+    // not_found when there is no such recording. Defaults answer unsupported.
+    virtual Result<void> set_recording_meta(const std::string& id,
+                                            const std::map<std::string, std::string>& meta);
+    virtual Result<std::map<std::string, std::string>> recording_meta(const std::string& id);
 };
 
 } // namespace tafel::storage

@@ -13,7 +13,9 @@ namespace tafel::storage {
 namespace {
 
 constexpr std::string_view k_recording_columns =
-    "id, meeting_id, title, context, state, started_utc_us, duration_ms, error";
+    "id, meeting_id, title, context, state, started_utc_us, duration_ms, error, delete_after_utc_us, raw_bytes,"
+    " published_bytes";
+constexpr std::string_view k_audit_columns = "id, at_utc_us, actor, action, recording_id, details";
 constexpr std::string_view k_job_columns =
     "id, recording_id, kind, state, priority, attempts, max_attempts, worker, lease_until, "
     "progress, error, run_after, created_utc_us, started_utc_us, updated_utc_us";
@@ -47,7 +49,21 @@ Result<RecordingRow> read_recording(const PgResult& r, int i) {
     row.started_utc_us = r.int64(i, 5);
     row.duration_ms = r.int64(i, 6);
     row.error = r.text(i, 7);
+    row.delete_after_utc_us = r.int64(i, 8);
+    row.raw_bytes = r.int64(i, 9);
+    row.published_bytes = r.int64(i, 10);
     return row;
+}
+
+Result<AuditEntry> read_audit(const PgResult& r, int i) {
+    AuditEntry e;
+    e.id = r.int64(i, 0);
+    e.at_utc_us = r.int64(i, 1);
+    e.actor = r.text(i, 2);
+    e.action = r.text(i, 3);
+    e.recording_id = r.text(i, 4);
+    e.details = r.text(i, 5);
+    return e;
 }
 
 Result<Job> read_job(const PgResult& r, int i) {
@@ -156,14 +172,15 @@ Result<void> PgCatalog::put_recording(const RecordingRow& row) {
     std::lock_guard lock(mutex_);
     auto r = db_.query(with_now(
         "INSERT INTO recordings (id, meeting_id, title, context, state, started_utc_us, duration_ms,"
-        " error, created_utc_us, updated_utc_us) VALUES ($2, $3, $4, $5, $6, $7, $8, $9, NOW_US, NOW_US)"
+        " error, created_utc_us, updated_utc_us, delete_after_utc_us)"
+        " VALUES ($2, $3, $4, $5, $6, $7, $8, $9, NOW_US, NOW_US, $10)"
         " ON CONFLICT (id) DO UPDATE SET meeting_id = excluded.meeting_id, title = excluded.title,"
         " context = excluded.context, state = excluded.state,"
         " started_utc_us = excluded.started_utc_us, duration_ms = excluded.duration_ms,"
         " error = excluded.error, updated_utc_us = excluded.updated_utc_us"),
         {now_param(), pg_param(row.id), pg_param(row.meeting_id), pg_param(row.title), pg_param(row.context),
          pg_param(to_string(row.state)), pg_param(row.started_utc_us), pg_param(row.duration_ms),
-         pg_param(row.error)});
+         pg_param(row.error), pg_param(row.delete_after_utc_us)});
     if (!r) return std::unexpected(r.error());
     return {};
 }
@@ -388,6 +405,87 @@ Result<std::int64_t> PgCatalog::purge(std::int64_t older_than_utc_us) {
                        {pg_param(older_than_utc_us)});
     if (!r) return std::unexpected(r.error());
     return r->affected();
+}
+
+} // namespace tafel::storage
+
+namespace tafel::storage {
+
+// ---- metadata ---------------------------------------------------------------------------
+
+Result<void> PgCatalog::set_recording_meta(const std::string& id, const std::map<std::string, std::string>& meta) {
+    std::lock_guard lock(mutex_);
+    auto tx = PgTransaction::begin(db_);
+    if (!tx) return std::unexpected(tx.error());
+    // FOR UPDATE: a concurrent delete of the recording waits for this transaction.
+    auto exists = db_.query("SELECT id FROM recordings WHERE id = $1 FOR UPDATE", {pg_param(id)});
+    if (!exists) return std::unexpected(exists.error());
+    if (exists->rows() == 0) return tafel::fail(Errc::not_found, fmt::format("no recording {}", id));
+    for (const auto& [key, value] : meta) {
+        auto r = value.empty()
+                     ? db_.query("DELETE FROM recording_meta WHERE recording_id = $1 AND meta_key = $2",
+                                 {pg_param(id), pg_param(key)})
+                     : db_.query("INSERT INTO recording_meta (recording_id, meta_key, meta_value) VALUES ($1, $2, $3)"
+                                 " ON CONFLICT (recording_id, meta_key) DO UPDATE SET meta_value = EXCLUDED.meta_value",
+                                 {pg_param(id), pg_param(key), pg_param(value)});
+        if (!r) return std::unexpected(r.error());
+    }
+    return tx->commit();
+}
+
+Result<std::map<std::string, std::string>> PgCatalog::recording_meta(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto r = db_.query("SELECT meta_key, meta_value FROM recording_meta WHERE recording_id = $1", {pg_param(id)});
+    if (!r) return std::unexpected(r.error());
+    std::map<std::string, std::string> out;
+    for (int i = 0; i < r->rows(); ++i) out.emplace(r->text(i, 0), r->text(i, 1));
+    return out;
+}
+
+// ---- lifecycle ----------------------------------------------------------------------------
+
+Result<std::int64_t> PgCatalog::append_audit(const AuditEntry& entry) {
+    if (auto ok = validate_audit_entry(entry); !ok) return std::unexpected(ok.error());
+    std::lock_guard lock(mutex_);
+    const PgParam at = entry.at_utc_us != 0 ? pg_param(entry.at_utc_us) : now_param();
+    auto r = db_.query(with_now("INSERT INTO audit_log (at_utc_us, actor, action, recording_id, details)"
+                                " VALUES (NOW_US, $2, $3, $4, $5) RETURNING id"),
+                       {at, pg_param(entry.actor), pg_param(entry.action), pg_param(entry.recording_id),
+                        pg_param(entry.details)});
+    if (!r) return std::unexpected(r.error());
+    return r->int64(0, 0);
+}
+
+Result<std::vector<AuditEntry>> PgCatalog::audit(const AuditFilter& filter) {
+    std::lock_guard lock(mutex_);
+    const PgParam limit = filter.limit == 0 ? std::nullopt
+                                            : pg_param(static_cast<std::int64_t>(
+                                                  std::min<std::size_t>(filter.limit, 1'000'000'000)));
+    return collect<AuditEntry>(
+        db_.query(fmt::format("SELECT {0} FROM (SELECT {0} FROM audit_log WHERE ($1 = '' OR recording_id = $1)"
+                              " AND ($2 = '' OR action = $2) AND at_utc_us >= $3 ORDER BY id DESC LIMIT $4::bigint)"
+                              " AS newest ORDER BY id",
+                              k_audit_columns),
+                  {pg_param(filter.recording_id), pg_param(filter.action), pg_param(filter.since_utc_us), limit}),
+        read_audit);
+}
+
+Result<void> PgCatalog::set_delete_after(const std::string& id, std::int64_t delete_after_utc_us) {
+    std::lock_guard lock(mutex_);
+    auto r = db_.query(with_now("UPDATE recordings SET delete_after_utc_us = $2, updated_utc_us = NOW_US WHERE id = $3"),
+                       {now_param(), pg_param(delete_after_utc_us), pg_param(id)});
+    if (!r) return std::unexpected(r.error());
+    if (r->affected() == 0) return tafel::fail(Errc::not_found, fmt::format("no recording {}", id));
+    return {};
+}
+
+Result<void> PgCatalog::set_sizes(const std::string& id, std::int64_t raw_bytes, std::int64_t published_bytes) {
+    std::lock_guard lock(mutex_);
+    auto r = db_.query("UPDATE recordings SET raw_bytes = $1, published_bytes = $2 WHERE id = $3",
+                       {pg_param(raw_bytes), pg_param(published_bytes), pg_param(id)});
+    if (!r) return std::unexpected(r.error());
+    if (r->affected() == 0) return tafel::fail(Errc::not_found, fmt::format("no recording {}", id));
+    return {};
 }
 
 } // namespace tafel::storage

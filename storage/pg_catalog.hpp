@@ -45,6 +45,14 @@ public:
     Result<std::int64_t> purge(std::int64_t older_than_utc_us) override;
     Result<std::int64_t> now_utc_us() override;
 
+    Result<std::int64_t> append_audit(const AuditEntry& entry) override;
+    Result<std::vector<AuditEntry>> audit(const AuditFilter& filter) override;
+    Result<void> set_delete_after(const std::string& id, std::int64_t delete_after_utc_us) override;
+    Result<void> set_sizes(const std::string& id, std::int64_t raw_bytes, std::int64_t published_bytes) override;
+    Result<void> set_recording_meta(const std::string& id,
+                                    const std::map<std::string, std::string>& meta) override;
+    Result<std::map<std::string, std::string>> recording_meta(const std::string& id) override;
+
 private:
     // The injected clock's time, or NULL: the SQL then uses the server's clock.
     PgParam now_param() const;

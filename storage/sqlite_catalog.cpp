@@ -17,7 +17,9 @@ namespace tafel::storage {
 namespace {
 
 constexpr std::string_view k_recording_columns =
-    "id, meeting_id, title, context, state, started_utc_us, duration_ms, error";
+    "id, meeting_id, title, context, state, started_utc_us, duration_ms, error, delete_after_utc_us, raw_bytes,"
+    " published_bytes";
+constexpr std::string_view k_audit_columns = "id, at_utc_us, actor, action, recording_id, details";
 constexpr std::string_view k_job_columns =
     "id, recording_id, kind, state, priority, attempts, max_attempts, worker, lease_until, "
     "progress, error, run_after, created_utc_us, started_utc_us, updated_utc_us";
@@ -44,7 +46,21 @@ Result<RecordingRow> read_recording(const Statement& s) {
     row.started_utc_us = s.column_int64(5);
     row.duration_ms = s.column_int64(6);
     row.error = s.column_text(7);
+    row.delete_after_utc_us = s.column_int64(8);
+    row.raw_bytes = s.column_int64(9);
+    row.published_bytes = s.column_int64(10);
     return row;
+}
+
+Result<AuditEntry> read_audit(const Statement& s) {
+    AuditEntry e;
+    e.id = s.column_int64(0);
+    e.at_utc_us = s.column_int64(1);
+    e.actor = s.column_text(2);
+    e.action = s.column_text(3);
+    e.recording_id = s.column_text(4);
+    e.details = s.column_text(5);
+    return e;
 }
 
 Result<Job> read_job(const Statement& s) {
@@ -122,7 +138,7 @@ Result<void> SqliteCatalog::put_recording(const RecordingRow& row) {
     // which would delete the row and with it, through ON DELETE CASCADE, its jobs.
     auto stmt = db_.prepare(
         "INSERT INTO recordings (id, meeting_id, title, context, state, started_utc_us, duration_ms,"
-        " error, created_utc_us, updated_utc_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " error, created_utc_us, updated_utc_us, delete_after_utc_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET meeting_id = excluded.meeting_id, title = excluded.title,"
         " context = excluded.context, state = excluded.state,"
         " started_utc_us = excluded.started_utc_us, duration_ms = excluded.duration_ms,"
@@ -138,6 +154,7 @@ Result<void> SqliteCatalog::put_recording(const RecordingRow& row) {
         .bind(8, row.error)
         .bind(9, now)
         .bind(10, now)
+        .bind(11, row.delete_after_utc_us)
         .run();
 }
 
@@ -413,6 +430,104 @@ Result<std::int64_t> SqliteCatalog::purge(std::int64_t older_than_utc_us) {
 Result<std::int64_t> SqliteCatalog::now_utc_us() {
     std::lock_guard lock(mutex_);
     return now_();
+}
+
+// ---- lifecycle ----------------------------------------------------------------------------
+
+Result<std::int64_t> SqliteCatalog::append_audit(const AuditEntry& entry) {
+    if (auto ok = validate_audit_entry(entry); !ok) return std::unexpected(ok.error());
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare(
+        "INSERT INTO audit_log (at_utc_us, actor, action, recording_id, details) VALUES (?, ?, ?, ?, ?)");
+    if (!stmt) return std::unexpected(stmt.error());
+    if (auto ok = stmt->bind(1, entry.at_utc_us != 0 ? entry.at_utc_us : now_())
+                      .bind(2, entry.actor)
+                      .bind(3, entry.action)
+                      .bind(4, entry.recording_id)
+                      .bind(5, entry.details)
+                      .run();
+        !ok)
+        return std::unexpected(ok.error());
+    return db_.last_insert_rowid();
+}
+
+Result<std::vector<AuditEntry>> SqliteCatalog::audit(const AuditFilter& filter) {
+    std::lock_guard lock(mutex_);
+    // The newest `limit` (id DESC), turned oldest first by the outer query.
+    auto stmt = db_.prepare(fmt::format(
+        "SELECT {0} FROM (SELECT {0} FROM audit_log WHERE (? = '' OR recording_id = ?) AND (? = '' OR action = ?)"
+        " AND at_utc_us >= ? ORDER BY id DESC LIMIT ?) AS newest ORDER BY id",
+        k_audit_columns));
+    if (!stmt) return std::unexpected(stmt.error());
+    const std::int64_t limit = filter.limit == 0 ? -1 : static_cast<std::int64_t>(std::min<std::size_t>(filter.limit, 1'000'000'000));
+    return collect<AuditEntry>(stmt->bind(1, filter.recording_id)
+                                   .bind(2, filter.recording_id)
+                                   .bind(3, filter.action)
+                                   .bind(4, filter.action)
+                                   .bind(5, filter.since_utc_us)
+                                   .bind(6, limit),
+                               read_audit);
+}
+
+Result<void> SqliteCatalog::set_delete_after(const std::string& id, std::int64_t delete_after_utc_us) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("UPDATE recordings SET delete_after_utc_us = ?, updated_utc_us = ? WHERE id = ?");
+    if (!stmt) return std::unexpected(stmt.error());
+    if (auto ok = stmt->bind(1, delete_after_utc_us).bind(2, now_()).bind(3, id).run(); !ok) return ok;
+    if (db_.changes() == 0) return tafel::fail(Errc::not_found, fmt::format("no recording {}", id));
+    return {};
+}
+
+Result<void> SqliteCatalog::set_sizes(const std::string& id, std::int64_t raw_bytes, std::int64_t published_bytes) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("UPDATE recordings SET raw_bytes = ?, published_bytes = ? WHERE id = ?");
+    if (!stmt) return std::unexpected(stmt.error());
+    if (auto ok = stmt->bind(1, raw_bytes).bind(2, published_bytes).bind(3, id).run(); !ok) return ok;
+    if (db_.changes() == 0) return tafel::fail(Errc::not_found, fmt::format("no recording {}", id));
+    return {};
+}
+
+} // namespace tafel::storage
+
+namespace tafel::storage {
+
+// ---- metadata ---------------------------------------------------------------------------
+
+Result<void> SqliteCatalog::set_recording_meta(const std::string& id,
+                                               const std::map<std::string, std::string>& meta) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin_immediate(db_);
+    if (!tx) return std::unexpected(tx.error());
+    auto exists = db_.prepare("SELECT COUNT(*) FROM recordings WHERE id = ?");
+    if (!exists) return std::unexpected(exists.error());
+    if (auto row = exists->bind(1, id).step(); !row) return std::unexpected(row.error());
+    if (exists->column_int64(0) == 0) return tafel::fail(Errc::not_found, fmt::format("no recording {}", id));
+    for (const auto& [key, value] : meta) {
+        auto stmt = value.empty()
+                        ? db_.prepare("DELETE FROM recording_meta WHERE recording_id = ? AND meta_key = ?")
+                        : db_.prepare("INSERT INTO recording_meta (recording_id, meta_key, meta_value) VALUES (?, ?, ?)"
+                                      " ON CONFLICT (recording_id, meta_key) DO UPDATE SET meta_value = excluded.meta_value");
+        if (!stmt) return std::unexpected(stmt.error());
+        stmt->bind(1, id).bind(2, key);
+        if (!value.empty()) stmt->bind(3, value);
+        if (auto ok = stmt->run(); !ok) return ok;
+    }
+    return tx->commit();
+}
+
+Result<std::map<std::string, std::string>> SqliteCatalog::recording_meta(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT meta_key, meta_value FROM recording_meta WHERE recording_id = ?");
+    if (!stmt) return std::unexpected(stmt.error());
+    stmt->bind(1, id);
+    std::map<std::string, std::string> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        out.emplace(stmt->column_text(0), stmt->column_text(1));
+    }
+    return out;
 }
 
 } // namespace tafel::storage

@@ -43,6 +43,14 @@ public:
     Result<std::int64_t> purge(std::int64_t older_than_utc_us) override;
     Result<std::int64_t> now_utc_us() override;
 
+    Result<std::int64_t> append_audit(const AuditEntry& entry) override;
+    Result<std::vector<AuditEntry>> audit(const AuditFilter& filter) override;
+    Result<void> set_delete_after(const std::string& id, std::int64_t delete_after_utc_us) override;
+    Result<void> set_sizes(const std::string& id, std::int64_t raw_bytes, std::int64_t published_bytes) override;
+    Result<void> set_recording_meta(const std::string& id,
+                                    const std::map<std::string, std::string>& meta) override;
+    Result<std::map<std::string, std::string>> recording_meta(const std::string& id) override;
+
 private:
     Result<std::optional<Job>> job_locked(std::int64_t job_id);
     // Why a conditional update touched no row: the job is gone (not_found) or no longer
