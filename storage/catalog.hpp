@@ -175,6 +175,18 @@ public:
     virtual Result<void> set_recording_meta(const std::string& id,
                                             const std::map<std::string, std::string>& meta);
     virtual Result<std::map<std::string, std::string>> recording_meta(const std::string& id);
+
+    // Lifecycle (issue 9). Defaults answer unsupported so that fakes compile.
+    // Appends one entry (invalid_argument for an unknown action or a details text that is not
+    // a JSON object); returns its id. There is deliberately no way to change or remove one:
+    // the database refuses it too (triggers, migration 4).
+    virtual Result<std::int64_t> append_audit(const AuditEntry& entry);
+    // Matching entries, oldest first.
+    virtual Result<std::vector<AuditEntry>> audit(const AuditFilter& filter);
+    // Sets the delete-after date without policy (storage/retention.hpp says who may);
+    // not_found for no such recording.
+    virtual Result<void> set_delete_after(const std::string& id, std::int64_t delete_after_utc_us);
+    virtual Result<void> set_sizes(const std::string& id, std::int64_t raw_bytes, std::int64_t published_bytes);
 };
 
 } // namespace tafel::storage

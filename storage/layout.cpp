@@ -97,6 +97,14 @@ Result<void> Layout::publish(const fs::path& work_dir, const std::string& id) co
 }
 
 Result<void> Layout::remove(const std::string& id) const {
+    if (auto ok = unpublish(id); !ok) return ok;
+    std::error_code ec;
+    fs::remove_all(raw_dir(id), ec);
+    if (ec) return fs_fail("remove", raw_dir(id), ec);
+    return {};
+}
+
+Result<void> Layout::unpublish(const std::string& id) const {
     if (auto ok = check_id("recording id", id); !ok) return std::unexpected(ok.error());
     std::error_code ec;
     const fs::path target = published_dir(id);
@@ -111,9 +119,84 @@ Result<void> Layout::remove(const std::string& id) const {
     } else if (ec) {
         return fs_fail("inspect", target, ec);
     }
-    fs::remove_all(raw_dir(id), ec);
-    if (ec) return fs_fail("remove", raw_dir(id), ec);
     return {};
+}
+
+namespace {
+
+bool is_hex(std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// Whether a tmp/ entry belongs to recording `id`: "<id>-<job>-<hex>" (make_work_dir, job ids
+// are digits) or "<id>-replaced-<hex>" / "<id>-deleted-<hex>" (publish, unpublish). The
+// exact shape matters: recording "a" must not take "a-b-…" of recording "a-b". Only a
+// recording id that itself ends in "-<digits>" next to one that is it plus "-<digits>" could
+// be confused, and recording_id() (core/ids.hpp: "<hex>-<ms>") never makes such a pair.
+bool is_work_dir_of(std::string_view name, const std::string& id) {
+    if (!name.starts_with(id) || name.size() <= id.size() + 1 || name[id.size()] != '-') return false;
+    const std::string_view rest = name.substr(id.size() + 1);
+    const auto dash = rest.find('-');
+    if (dash == std::string_view::npos) return false;
+    const std::string_view head = rest.substr(0, dash);
+    const std::string_view tail = rest.substr(dash + 1);
+    const bool job = !head.empty() && head.find_first_not_of("0123456789") == std::string_view::npos;
+    return (job || head == "replaced" || head == "deleted") && is_hex(tail);
+}
+
+Result<std::int64_t> tree_bytes(const fs::path& dir) {
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return std::int64_t{0};
+    std::int64_t total = 0;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        std::error_code size_ec;
+        if (it->is_regular_file(size_ec)) {
+            const auto size = it->file_size(size_ec);
+            if (!size_ec) total += static_cast<std::int64_t>(size);
+        }
+    }
+    // A file removed while walking (a render finishing, a deletion) is not an error.
+    if (ec && ec != std::errc::no_such_file_or_directory) return fs_fail("measure", dir, ec);
+    return total;
+}
+
+} // namespace
+
+Result<int> Layout::remove_work_dirs(const std::string& id) const {
+    if (auto ok = check_id("recording id", id); !ok) return std::unexpected(ok.error());
+    std::error_code ec;
+    if (!fs::exists(tmp_root(), ec)) return 0;
+    std::vector<fs::path> mine;
+    for (const auto& entry : fs::directory_iterator(tmp_root(), ec))
+        if (is_work_dir_of(entry.path().filename().string(), id)) mine.push_back(entry.path());
+    if (ec) return fs_fail("list", tmp_root(), ec);
+    for (const auto& dir : mine) {
+        fs::remove_all(dir, ec);
+        if (ec) return fs_fail("remove", dir, ec);
+    }
+    return static_cast<int>(mine.size());
+}
+
+std::vector<fs::path> Layout::leftovers(const std::string& id) const {
+    std::vector<fs::path> found;
+    if (!is_safe_id(id)) return found;
+    std::error_code ec;
+    for (const fs::path& dir : {raw_dir(id), published_dir(id)})
+        if (fs::exists(dir, ec)) found.push_back(dir);
+    for (const auto& entry : fs::directory_iterator(tmp_root(), ec))
+        if (is_work_dir_of(entry.path().filename().string(), id)) found.push_back(entry.path());
+    return found;
+}
+
+Result<std::int64_t> Layout::raw_bytes(const std::string& id) const {
+    if (auto ok = check_id("recording id", id); !ok) return std::unexpected(ok.error());
+    return tree_bytes(raw_dir(id));
+}
+
+Result<std::int64_t> Layout::published_bytes(const std::string& id) const {
+    if (auto ok = check_id("recording id", id); !ok) return std::unexpected(ok.error());
+    return tree_bytes(published_dir(id));
 }
 
 } // namespace tafel::storage

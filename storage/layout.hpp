@@ -3,8 +3,10 @@
 // a published recording is complete or absent, never half there.
 #include "core/error.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace tafel::storage {
 
@@ -33,6 +35,20 @@ public:
     // absent, never half deleted), then raw/<id>/. Missing folders are not an error; the
     // catalog row is Catalog::delete_recording's.
     Result<void> remove(const std::string& id) const;
+
+    // Lifecycle (issue 9).
+    // The published part of remove(): published/<id>/ leaves in one rename; raw/ stays.
+    Result<void> unpublish(const std::string& id) const;
+    // Removes the recording's folders under tmp/ (job work folders "<id>-<job>-<hex>",
+    // replaced and deleted versions "<id>-replaced-<hex>", "<id>-deleted-<hex>") and nothing
+    // of another recording whose id merely starts with this one. Returns how many.
+    Result<int> remove_work_dirs(const std::string& id) const;
+    // Everything remove() + remove_work_dirs() would delete still exists: paths, for tests
+    // and `tafel verify`. Empty when the recording is gone from disk.
+    std::vector<std::filesystem::path> leftovers(const std::string& id) const;
+    // Bytes of regular files under raw/<id>/ and published/<id>/ (0 for a missing folder).
+    Result<std::int64_t> raw_bytes(const std::string& id) const;
+    Result<std::int64_t> published_bytes(const std::string& id) const;
 
 private:
     std::filesystem::path root_;

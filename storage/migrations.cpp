@@ -68,10 +68,51 @@ CREATE TABLE recording_meta (
 );
 )sql";
 
+// Lifecycle (issue 9): a delete-after date per recording (0: none yet; the retention sweep
+// stamps the context's default), its disk use, and the audit log. The audit log has no
+// foreign key: its entries outlive the recordings they name (a deletion is itself audited).
+// {audit_guard} makes it append-only in the database itself, so that no statement of any
+// client can alter or remove an entry (GDPR Art. 5(2) accountability).
+constexpr std::string_view k_v4 = R"sql(
+ALTER TABLE recordings ADD COLUMN delete_after_utc_us BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE recordings ADD COLUMN raw_bytes BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE recordings ADD COLUMN published_bytes BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX recordings_by_delete_after ON recordings (delete_after_utc_us);
+
+CREATE TABLE audit_log (
+    id              {id_key},
+    at_utc_us       BIGINT       NOT NULL,
+    actor           TEXT         NOT NULL,
+    action          VARCHAR(32)  NOT NULL,
+    recording_id    VARCHAR(128) NOT NULL DEFAULT '',
+    details         TEXT         NOT NULL DEFAULT '{{}}'
+);
+CREATE INDEX audit_by_recording ON audit_log (recording_id, id);
+{audit_guard}
+)sql";
+
+constexpr std::string_view k_sqlite_audit_guard = R"sql(
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be changed'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be deleted'); END;
+)sql";
+
+// TRUNCATE bypasses row triggers, so it gets a statement trigger of its own.
+constexpr std::string_view k_postgres_audit_guard = R"sql(
+CREATE FUNCTION tafel_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the audit log is append-only: entries cannot be changed or deleted'; END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION tafel_audit_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION tafel_audit_append_only();
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, "recordings and jobs", k_v1},
     Migration{2, "job start time", k_v2},
     Migration{3, "recording metadata", k_v3},
+    Migration{4, "retention, disk use, audit log", k_v4},
 };
 
 Result<int> current_version(SqliteDb& db) {
