@@ -158,10 +158,24 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
             if (lease_lost) return fail(Errc::cancelled, fmt::format("job {} lost its lease", job.id));
             return std::unexpected(summary.error());
         }
+        // A deletion (storage/recording_deletion.hpp) cancels the job before it removes the
+        // files: a job that lost its lease must not publish, and one that published just as
+        // it lost it takes its output back, so that nothing of a deleted recording remains.
+        if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
+            std::error_code ec;
+            std::filesystem::remove_all(*work, ec);
+            return fail(Errc::cancelled, fmt::format("job {} lost its lease before publishing: {}", job.id,
+                                                     beat.error().describe()));
+        }
         if (auto published = layout_.publish(*work, id); !published) {
             std::error_code ec;
             std::filesystem::remove_all(*work, ec);
             return std::unexpected(published.error());
+        }
+        if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
+            (void)layout_.unpublish(id);
+            return fail(Errc::cancelled, fmt::format("job {} lost its lease while publishing, output taken back: {}",
+                                                     job.id, beat.error().describe()));
         }
         return summary->duration_ms;
     }();
@@ -172,6 +186,15 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
             result = std::unexpected(s.error());
         } else if (auto done = catalog.succeed(job.id, worker); !done) {
             result = std::unexpected(done.error());
+        } else {
+            // Issue 9's audit trail; a failed append is logged, never undoes the publication.
+            storage::AuditEntry entry;
+            entry.actor = worker;
+            entry.action = "published";
+            entry.recording_id = id;
+            entry.details = fmt::format("{{\"job\": {}, \"duration_ms\": {}}}", job.id, *outcome);
+            if (auto audited = catalog.append_audit(entry); !audited && audited.error().code != Errc::unsupported)
+                log->warn("job {}: audit entry for {}: {}", job.id, id, audited.error().describe());
         }
         log->info("job {}: published {} ({} ms)", job.id, id, *outcome);
     } else {
