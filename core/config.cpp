@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include "core/retention_rule.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -42,7 +44,8 @@ constexpr const char* k_keys[] = {"data_dir",     "database_url", "listen_addres
                                   "control_port", "rtp_port_min", "rtp_port_max",   "public_url",
                                   "secret",       "workers",      "encoder_threads", "log_level",
                                   "sync_interval_ms", "worker_nice", "job_lease_s", "job_poll_ms",
-                                  "processing_window"};
+                                  "processing_window", "retention_default", "retention_contexts", "keep_raw",
+                                  "gc_interval_s"};
 
 } // namespace
 
@@ -106,6 +109,22 @@ Result<void> Config::set(const std::string& key, const std::string& value, const
                         fmt::format("{}: 'processing_window' must look like 22:00-06:00 (got '{}')", source, value));
         }
         processing_window = value;
+    } else if (key == "retention_default") {
+        if (auto rule = RetentionRule::parse(value); !rule)
+            return fail(Errc::invalid_argument, fmt::format("{}: 'retention_default': {}", source, rule.error().message));
+        retention_default = value;
+    } else if (key == "retention_contexts") {
+        if (auto rules = parse_retention_contexts(value); !rules)
+            return fail(Errc::invalid_argument, fmt::format("{}: 'retention_contexts': {}", source, rules.error().message));
+        retention_contexts = value;
+    } else if (key == "keep_raw") {
+        if (value != "true" && value != "false" && value != "1" && value != "0")
+            return fail(Errc::invalid_argument, fmt::format("{}: 'keep_raw' must be true or false (got '{}')", source, value));
+        keep_raw = value == "true" || value == "1";
+    } else if (key == "gc_interval_s") {
+        auto v = parse_int<int>(key, value, source, 1, 86'400);
+        if (!v) return std::unexpected(v.error());
+        gc_interval_s = *v;
     } else if (key == "encoder_threads") {
         auto v = parse_int<int>(key, value, source, 0, 64);
         if (!v) return std::unexpected(v.error());

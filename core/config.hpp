@@ -32,6 +32,11 @@ struct Config {
     int job_lease_s = 30;                      // a job's lease; heartbeats renew it while it runs
     int job_poll_ms = 500;                     // an idle worker looks for work at least this often
     std::string processing_window;             // "HH:MM-HH:MM" local time for heavy jobs; empty: always
+    // Retention (issue 9, docs/privacy.md): core/retention_rule.hpp's syntax.
+    std::string retention_default = "365d";    // "30d", "2027-07-31" or yearly "07-31"
+    std::string retention_contexts;            // per-context overrides: "klasse-7b=30d,abi=07-31"
+    bool keep_raw = false;                     // keep raw captures once the lesson is published
+    int gc_interval_s = 600;                   // retention sweep of `tafel up`/`serve`
 
     // Applies one "key=value" setting (flag or file or env), naming the source in errors.
     Result<void> set(const std::string& key, const std::string& value, const std::string& source);
