@@ -39,13 +39,28 @@ std::string form_decode(std::string_view s) {
 std::string bbb_state(storage::RecordingState s) {
     switch (s) {
     case storage::RecordingState::published: return "published";
+    case storage::RecordingState::unpublished: return "unpublished";
     case storage::RecordingState::failed: return "failed"; // not BBB's: never listed by default
     default: return "processing";
     }
 }
 
-std::map<std::string, std::string> metadata(const storage::RecordingRow& r) {
-    return {{"meetingName", r.title}, {"bbb-context", r.context}, {"isBreakout", "false"}};
+// What tafel knows of a recording first, then what updateRecordings set (it may override
+// the name BBB clients show).
+std::map<std::string, std::string> metadata(const BbbRecording& rec) {
+    std::map<std::string, std::string> meta{
+        {"meetingName", rec.row.title}, {"bbb-context", rec.row.context}, {"isBreakout", "false"}};
+    for (const auto& [k, v] : rec.meta) meta[k] = v;
+    return meta;
+}
+
+bool is_xml_name(std::string_view key) {
+    if (key.empty() || key.size() > 64) return false;
+    const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+    if (!alpha(key.front())) return false;
+    return std::all_of(key.begin(), key.end(), [&](char c) {
+        return alpha(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    });
 }
 
 bool matches_list(const std::string& value, const std::string& list) {
@@ -62,17 +77,24 @@ std::size_t number_param(std::string_view query, std::string_view name, std::siz
     return ec == std::errc{} && end == v.data() + v.size() && !v.empty() ? n : fallback;
 }
 
-std::string recording_xml(const storage::RecordingRow& r, std::string_view base_url) {
+std::string recording_xml(const BbbRecording& rec, std::string_view base_url) {
+    const storage::RecordingRow& r = rec.row;
     const std::int64_t start_ms = r.started_utc_us / 1000;
     std::string meta;
-    for (const auto& [k, v] : metadata(r)) meta += fmt::format("<{0}>{1}</{0}>", k, escape(v));
+    for (const auto& [k, v] : metadata(rec)) meta += fmt::format("<{0}>{1}</{0}>", k, escape(v));
     std::string playback;
-    if (r.state == storage::RecordingState::published) {
+    if (r.state == storage::RecordingState::published || r.state == storage::RecordingState::unpublished) {
         // length is in minutes (BBB rounds up a started minute).
+        // BBB's preview: <preview><images><image width height alt>url</image></images></preview>.
+        const std::string preview =
+            rec.poster ? fmt::format("<preview><images><image width=\"1280\" height=\"720\" alt=\"{}\">{}/r/{}/media/"
+                                     "poster.jpg</image></images></preview>",
+                                     escape(r.title), escape(base_url), r.id)
+                       : std::string{};
         playback = fmt::format(
             "<playback><format><type>presentation</type><url>{}/r/{}</url><processingTime>0</processingTime>"
-            "<length>{}</length></format></playback>",
-            escape(base_url), r.id, (r.duration_ms + 59'999) / 60'000);
+            "<length>{}</length>{}</format></playback>",
+            escape(base_url), r.id, (r.duration_ms + 59'999) / 60'000, preview);
     } else {
         playback = "<playback></playback>";
     }
@@ -130,6 +152,39 @@ std::string query_param(std::string_view query, std::string_view name) {
 
 std::string bbb_get_recordings(const std::vector<storage::RecordingRow>& rows, std::string_view query,
                                std::string_view base_url) {
+    std::vector<BbbRecording> recordings;
+    for (const auto& r : rows) recordings.push_back({r, {}});
+    return bbb_get_recordings(recordings, query, base_url);
+}
+
+std::vector<std::string> bbb_record_ids(std::string_view query) {
+    std::vector<std::string> out;
+    for (auto& id : split(query_param(query, "recordID"), ','))
+        if (!id.empty()) out.push_back(std::move(id));
+    return out;
+}
+
+std::map<std::string, std::string> bbb_meta_params(std::string_view query) {
+    std::map<std::string, std::string> out;
+    for (const auto& pair : split(query, '&')) {
+        const auto eq = pair.find('=');
+        if (eq == std::string::npos) continue;
+        const std::string key = form_decode(pair.substr(0, eq));
+        if (!key.starts_with("meta_") || !is_xml_name(key.substr(5))) continue;
+        std::string value = form_decode(pair.substr(eq + 1));
+        if (value.size() > 1024) value.resize(1024);
+        out[key.substr(5)] = std::move(value);
+    }
+    return out;
+}
+
+std::string bbb_success(std::string_view element, bool value) {
+    return fmt::format("<response><returncode>SUCCESS</returncode><{0}>{1}</{0}></response>", element,
+                       value ? "true" : "false");
+}
+
+std::string bbb_get_recordings(const std::vector<BbbRecording>& rows, std::string_view query,
+                               std::string_view base_url) {
     const std::string meeting_ids = query_param(query, "meetingID");
     const std::string record_ids = query_param(query, "recordID");
     std::string states = query_param(query, "state");
@@ -143,19 +198,20 @@ std::string bbb_get_recordings(const std::vector<storage::RecordingRow>& rows, s
         if (key.starts_with("meta_")) meta_filters.emplace_back(key.substr(5), form_decode(pair.substr(eq + 1)));
     }
 
-    std::vector<const storage::RecordingRow*> hits;
-    for (const auto& r : rows) {
+    std::vector<const BbbRecording*> hits;
+    for (const auto& rec : rows) {
+        const storage::RecordingRow& r = rec.row;
         if (!matches_list(r.meeting_id, meeting_ids) || !matches_list(r.id, record_ids)) continue;
         const std::string state = bbb_state(r.state);
         if (std::find(wanted_states.begin(), wanted_states.end(), "any") == wanted_states.end() &&
             std::find(wanted_states.begin(), wanted_states.end(), state) == wanted_states.end())
             continue;
-        const auto meta = metadata(r);
+        const auto meta = metadata(rec);
         const bool meta_ok = std::all_of(meta_filters.begin(), meta_filters.end(), [&](const auto& f) {
             const auto it = meta.find(f.first);
             return it != meta.end() && it->second == f.second;
         });
-        if (meta_ok) hits.push_back(&r);
+        if (meta_ok) hits.push_back(&rec);
     }
     const std::size_t total = hits.size();
     const std::size_t offset = std::min(number_param(query, "offset", 0), total);

@@ -21,7 +21,7 @@ namespace net = boost::asio;
 
 namespace {
 
-// GET and HEAD carry no body; a small limit still lets us answer a stray POST with 405.
+// Only the owners' JSON actions carry a body, and a small one.
 constexpr std::uint64_t k_body_limit = 16 * 1024;
 constexpr std::uint32_t k_header_limit = 16 * 1024;
 
@@ -97,7 +97,10 @@ public:
         : stream_(std::move(socket)), state_(std::move(state)) {}
 
     ~HttpSession() override {
-        if (ticket_) state_->connections.remove(*ticket_);
+        if (ticket_) {
+            state_->connections.remove(*ticket_);
+            state_->router.metrics().connection_closed();
+        }
     }
 
     void run() {
@@ -107,6 +110,7 @@ public:
             stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
             return;
         }
+        state_->router.metrics().connection_opened();
         // The socket was accepted onto its own strand: start there.
         net::dispatch(stream_.get_executor(),
                       beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
@@ -150,17 +154,20 @@ private:
         request.target = std::string(message.target());
         for (const auto& field : message)
             request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        request.body = message.body();
         Reply reply = state_->router.handle(request);
         log::get("player")->debug("{} {} → {}", request.method, request.target, reply.status);
-        send(to_outgoing(std::move(reply), message.keep_alive()));
+        const int status = reply.status;
+        send(to_outgoing(std::move(reply), message.keep_alive()), status);
     }
 
     void send_error(int status, std::string text) {
         Reply reply = text_reply(status, std::move(text));
-        send(to_outgoing(std::move(reply), /*keep_alive=*/false));
+        send(to_outgoing(std::move(reply), /*keep_alive=*/false), status);
     }
 
-    void send(std::unique_ptr<Outgoing> outgoing) {
+    void send(std::unique_ptr<Outgoing> outgoing, int status) {
+        state_->router.metrics().count_request(status);
         outgoing_ = std::move(outgoing);
         write_more();
     }
@@ -171,7 +178,8 @@ private:
                               beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
     }
 
-    void on_write(beast::error_code ec, std::size_t) {
+    void on_write(beast::error_code ec, std::size_t bytes) {
+        state_->router.metrics().count_bytes(bytes);
         if (ec) {
             if (ec != net::error::operation_aborted && ec != beast::error::timeout)
                 log::get("player")->debug("write: {}", ec.message());

@@ -32,8 +32,14 @@ std::string dump(const nlohmann::json& j) {
 
 } // namespace
 
-std::string recording_json(const storage::RecordingRow& recording) {
-    return dump(to_json(recording));
+std::string recording_json(const storage::RecordingRow& recording, bool owner) {
+    auto j = to_json(recording);
+    if (owner) {
+        // What an owner manages (docs/player.md, "Owners").
+        j["delete_after_utc_us"] = recording.delete_after_utc_us;
+        j["urls"]["download"] = page_url(recording.id) + "/download";
+    }
+    return dump(j);
 }
 
 std::string recordings_json(const std::vector<storage::RecordingRow>& recordings) {

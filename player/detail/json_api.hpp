@@ -8,8 +8,9 @@
 
 namespace tafel::player::detail {
 
-// {"id","title","context","state","started_utc_us","duration_ms","urls":{"page","mp4","webm","chat","manifest"}}
-std::string recording_json(const storage::RecordingRow& recording);
+// {"id","title","context","state","started_utc_us","duration_ms","urls":{"page","mp4","webm","chat","manifest"}};
+// for an owner also "delete_after_utc_us" (0: not set yet) and urls.download.
+std::string recording_json(const storage::RecordingRow& recording, bool owner = false);
 
 // {"recordings": [ … ]}
 std::string recordings_json(const std::vector<storage::RecordingRow>& recordings);

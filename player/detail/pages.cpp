@@ -38,6 +38,17 @@ struct Strings {
     const char* k_chapters;
     const char* k_full;
     const char* k_help;
+    const char* manage;
+    const char* state_published;
+    const char* state_unpublished;
+    const char* publish;
+    const char* unpublish;
+    const char* title_label;
+    const char* rename;
+    const char* retention;
+    const char* retention_set;
+    const char* delete_label;
+    const char* delete_confirm;
 };
 
 constexpr Strings k_de{
@@ -47,7 +58,10 @@ constexpr Strings k_de{
     "Tastenkürzel", "Wiedergabe", "Kapitel", "Chat", "Chat durchsuchen", "Chat wird geladen …",
     "Tastenkürzel", "Schließen", "Abspielen / Pause", "5 Sekunden zurück", "5 Sekunden vor",
     "10 Sekunden zurück", "10 Sekunden vor", "Vorheriges / nächstes Kapitel", "Vollbild",
-    "Diese Hilfe"};
+    "Diese Hilfe", "Verwalten", "Veröffentlicht: für Schüler·innen sichtbar.",
+    "Nicht veröffentlicht: nur für Lehrkräfte sichtbar.", "Veröffentlichen", "Veröffentlichung zurückziehen",
+    "Titel", "Umbenennen", "Löschen am", "Löschdatum setzen", "Aufzeichnung löschen",
+    "Diese Aufzeichnung endgültig löschen?"};
 
 constexpr Strings k_en{
     "en", "Recordings", "No published recordings yet.", "Recording of {}", "Duration",
@@ -55,7 +69,9 @@ constexpr Strings k_en{
     "Download video", "Speed", "Keyboard shortcuts", "Playback", "Chapters", "Chat",
     "Search the chat", "Loading chat …", "Keyboard shortcuts", "Close", "Play / pause",
     "Back 5 seconds", "Forward 5 seconds", "Back 10 seconds", "Forward 10 seconds",
-    "Previous / next chapter", "Full screen", "This help"};
+    "Previous / next chapter", "Full screen", "This help", "Manage", "Published: pupils can see it.",
+    "Not published: only teachers can see it.", "Publish", "Unpublish", "Title", "Rename", "Delete on",
+    "Set deletion date", "Delete recording", "Delete this recording for good?"};
 
 const Strings& strings(Lang lang) { return lang == Lang::en ? k_en : k_de; }
 
@@ -172,6 +188,32 @@ std::string render_list_page(const std::vector<storage::RecordingRow>& recording
     return html;
 }
 
+namespace {
+
+// The owner's controls; player.js sends them as JSON to /r/<id>/manage/<action> (the
+// session cookie's path).
+std::string manage_panel(const storage::RecordingRow& r, const Strings& t) {
+    const bool published = r.state == storage::RecordingState::published;
+    const std::string delete_after =
+        r.delete_after_utc_us > 0 ? format_iso8601(r.delete_after_utc_us).substr(0, 10) : std::string{};
+    return fmt::format(R"(<section class="panel manage" aria-labelledby="manage-heading" id="manage" data-state="{}" data-delete-confirm="{}">
+<h2 id="manage-heading">{}</h2>
+<p id="manage-state" role="status">{}</p>
+<button type="button" id="manage-publish" data-action="{}">{}</button>
+<form id="manage-rename" class="manage-row"><label>{} <input id="manage-title" name="title" value="{}" maxlength="200" required></label> <button type="submit">{}</button></form>
+<form id="manage-retention" class="manage-row"><label>{} <input id="manage-delete-after" name="delete_after" type="date" value="{}"{}></label> <button type="submit">{}</button></form>
+<button type="button" id="manage-delete" class="danger">{}</button>
+</section>
+)",
+                       published ? "published" : "unpublished", escape(t.delete_confirm), t.manage,
+                       published ? t.state_published : t.state_unpublished, published ? "unpublish" : "publish",
+                       published ? t.unpublish : t.publish, t.title_label, escape(r.title), t.rename, t.retention,
+                       delete_after, delete_after.empty() ? "" : fmt::format(" max=\"{}\"", delete_after),
+                       t.retention_set, t.delete_label);
+}
+
+} // namespace
+
 std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources sources, Lang lang) {
     const Strings& t = strings(lang);
     const std::string title = display_title(r, t);
@@ -185,10 +227,13 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
 <main class="stage" data-recording="{}">
 <div class="player">
 <div class="video">
-<video id="lesson" controls playsinline preload="metadata">
+<video id="lesson" controls playsinline preload="metadata"{}{}>
 )",
                         with_lang("/", lang), t.all_recordings, lang_switch(page_url(r.id), t),
-                        escape(title), meta_line(r, t), r.id);
+                        escape(title), meta_line(r, t), r.id,
+                        sources.poster ? fmt::format(" poster=\"{}\"", media_url(r.id, "poster.jpg")) : std::string{},
+                        sources.thumbnails ? fmt::format(" data-thumbnails=\"{}\"", media_url(r.id, "thumbnails.vtt"))
+                                           : std::string{});
     if (sources.mp4)
         html += fmt::format("<source src=\"{}\" type=\"video/mp4\">\n", media_url(r.id, "lesson.mp4"));
     if (sources.webm)
@@ -196,7 +241,8 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
     if (sources.captions)
         html += fmt::format("<track kind=\"captions\" src=\"{}\" srclang=\"de\" label=\"Deutsch\">\n",
                             media_url(r.id, "captions.vtt"));
-    const std::string file = media_url(r.id, sources.mp4 ? "lesson.mp4" : "lesson.webm");
+    // The download route names the file after the title (Content-Disposition).
+    const std::string file = page_url(r.id) + "/download";
     html += fmt::format(R"(<p>{}</p>
 </video>
 </div>
@@ -216,6 +262,7 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
 </div>
 <aside class="side">
 )";
+    if (sources.manage) html += manage_panel(r, t);
     if (sources.chapters)
         html += fmt::format(R"(<section class="panel chapters" aria-labelledby="chapters-heading">
 <h2 id="chapters-heading">{}</h2>
@@ -232,11 +279,12 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
 </aside>
 </main>
 {}<script src="/assets/player.js" defer></script>
-</body>
+{}</body>
 </html>
 )",
                         t.chat, t.chat_search, t.chat_search, media_url(r.id, "chat.json"), t.chat_loading,
-                        help_dialog(t));
+                        help_dialog(t),
+                        sources.manage ? "<script src=\"/assets/manage.js\" defer></script>\n" : "");
     return html;
 }
 

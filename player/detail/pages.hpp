@@ -25,6 +25,9 @@ struct PlaybackSources {
     bool chapters = false; // chapters.vtt: the chapter list
     bool captions = false; // captions.vtt: a captions track
     bool download = false; // a download link (owners only once access control applies)
+    bool manage = false;   // the owner's controls: publish/unpublish, rename, retention, delete
+    bool poster = false;   // poster.jpg: the video's poster image
+    bool thumbnails = false; // thumbnails.vtt: seek-bar previews
 };
 
 // GET /r/<id>: the video (MP4 first: Safari plays only that; WebM for the rest), the speed

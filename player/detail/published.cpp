@@ -10,8 +10,9 @@ namespace tafel::player::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> k_known{"manifest.json", "lesson.webm", "lesson.mp4",
-                                                  "chat.json",     "chapters.vtt", "captions.vtt"};
+constexpr std::array<std::string_view, 8> k_known{"manifest.json", "lesson.webm",  "lesson.mp4",
+                                                  "chat.json",     "chapters.vtt", "captions.vtt",
+                                                  "poster.jpg",    "thumbnails.vtt"};
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 11> k_types{{
     {".mp4", "video/mp4"},

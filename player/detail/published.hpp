@@ -36,7 +36,7 @@ Result<Manifest> read_manifest(const std::filesystem::path& dir);
 bool is_plain_file_name(std::string_view name) noexcept;
 
 // True for the names every published recording may have (manifest.json, lesson.webm,
-// lesson.mp4, chat.json, chapters.vtt, captions.vtt) and for the names the manifest lists.
+// lesson.mp4, chat.json, chapters.vtt, captions.vtt, poster.jpg, thumbnails.vtt) and for the names the manifest lists.
 bool is_servable(std::string_view name, const std::vector<ManifestFile>& listed);
 
 // The Content-Type of a media file, from its extension; the manifest's mime only when the

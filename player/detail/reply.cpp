@@ -43,4 +43,29 @@ Reply text_reply(int status, std::string text) {
     return reply;
 }
 
+Reply html_reply(std::string html) {
+    Reply reply;
+    reply.body = std::move(html);
+    reply.set("Content-Type", "text/html; charset=utf-8");
+    reply.set("Cache-Control", "private, no-cache");
+    return reply;
+}
+
+Reply json_reply(int status, std::string json) {
+    Reply reply;
+    reply.status = status;
+    reply.body = std::move(json);
+    reply.set("Content-Type", "application/json");
+    reply.set("Cache-Control", "private, no-cache");
+    return reply;
+}
+
+Reply xml_reply(std::string xml) {
+    Reply reply;
+    reply.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + std::move(xml);
+    reply.set("Content-Type", "application/xml; charset=utf-8");
+    reply.set("Cache-Control", "no-store");
+    return reply;
+}
+
 } // namespace tafel::player::detail

@@ -17,6 +17,7 @@ struct Request {
     std::string method;   // "GET", "HEAD", …
     std::string target;   // as sent: "/r/<id>/media/lesson.mp4?x=1"
     std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;     // at most the session's body limit (16 KiB)
 
     // The first header of that name (case-insensitive, RFC 9110 5.1), or empty.
     std::string_view header(std::string_view name) const;
@@ -43,6 +44,11 @@ struct Reply {
 
 // A short plain-text reply naming what was wrong ("no recording 'abc'").
 Reply text_reply(int status, std::string text);
+// Pages (private, no-cache), JSON (private, no-cache) and BBB's XML (no-store, with the XML
+// declaration).
+Reply html_reply(std::string html);
+Reply json_reply(int status, std::string json);
+Reply xml_reply(std::string xml);
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 

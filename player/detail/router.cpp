@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <map>
 #include <filesystem>
 #include <system_error>
 
@@ -26,31 +27,6 @@ namespace {
 // code), no plugins, no <base> tricks, forms only to ourselves.
 constexpr const char* k_csp =
     "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
-
-Reply html_reply(std::string html) {
-    Reply reply;
-    reply.body = std::move(html);
-    reply.set("Content-Type", "text/html; charset=utf-8");
-    reply.set("Cache-Control", "private, no-cache");
-    return reply;
-}
-
-Reply json_reply(int status, std::string json) {
-    Reply reply;
-    reply.status = status;
-    reply.body = std::move(json);
-    reply.set("Content-Type", "application/json");
-    reply.set("Cache-Control", "private, no-cache");
-    return reply;
-}
-
-Reply xml_reply(std::string xml) {
-    Reply reply;
-    reply.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + std::move(xml);
-    reply.set("Content-Type", "application/xml; charset=utf-8");
-    reply.set("Cache-Control", "no-store");
-    return reply;
-}
 
 Reply unavailable(const Error& error) {
     log::get("player")->error("catalog: {}", error.describe());
@@ -81,14 +57,22 @@ Router::Router(storage::Catalog& catalog, const storage::Layout& layout, AccessO
 
 Router::Access Router::access(const Request& request, const std::string& query, const std::string& id,
                               bool page) {
-    if (access_.secret.empty()) return Access{true, true, {}, {}};
+    if (access_.secret.empty()) {
+        Access open;
+        open.allowed = open.owner = true; // the demo: everyone may download, nobody manages
+        return open;
+    }
     const std::int64_t now = access_.now();
     auto grant = find_grant(request, query, id, access_.secret, now);
     if (!grant) {
         log::get("player")->debug("recording {}: access denied: {}", id, grant.error().message);
-        return Access{false, false, {}, grant.error().message};
+        Access denied;
+        denied.reason = grant.error().message;
+        return denied;
     }
-    Access a{true, grant->role == Role::owner, {}, {}};
+    Access a;
+    a.allowed = true;
+    a.owner = a.manage = grant->role == Role::owner;
     // A page opened with the portal's token starts a session, so that the media and chat
     // requests the page makes carry the grant without the token in every URL.
     if (page && query.find("token=") != std::string::npos)
@@ -108,35 +92,62 @@ Reply Router::handle(const Request& request) {
 }
 
 Reply Router::route(const Request& request) {
-    if (request.method != "GET" && request.method != "HEAD") {
+    const bool read = request.method == "GET" || request.method == "HEAD";
+    const bool write = request.method == "POST" || request.method == "DELETE";
+    if (!read && !write) {
         Reply reply = text_reply(405, fmt::format("method {} not allowed", request.method));
-        reply.set("Allow", "GET, HEAD");
+        reply.set("Allow", "GET, HEAD, POST, DELETE");
         return reply;
     }
     auto target = parse_target(request.target);
     if (!target) return text_reply(400, "bad request target: " + target.error().message);
     const auto& s = target->segments;
+    const auto only_reads = [&] {
+        Reply reply = text_reply(405, fmt::format("method {} not allowed here", request.method));
+        reply.set("Allow", "GET, HEAD");
+        return reply;
+    };
 
     const Lang lang = lang_from_query(target->query);
     const bool open = access_.secret.empty();
+    // Owners' actions: POST /api/v1/recordings/<id>/<action> (a Bearer token),
+    // DELETE /api/v1/recordings/<id>, and POST /r/<id>/manage/<action> for the page (its
+    // session cookie is scoped to /r/<id>).
+    if (write) {
+        std::string id;
+        std::string action;
+        const bool api = s.size() >= 4 && s[0] == "api" && s[1] == "v1" && s[2] == "recordings";
+        if (api && s.size() == 5 && request.method == "POST") id = s[3], action = s[4];
+        else if (api && s.size() == 4 && request.method == "DELETE") id = s[3], action = "delete";
+        else if (s.size() == 4 && s[0] == "r" && s[2] == "manage" && request.method == "POST") id = s[1], action = s[3];
+        else return only_reads();
+        if (!is_safe_id(id)) return json_reply(400, error_json("invalid recording id"));
+        const Access a = access(request, target->query, id, false);
+        if (!a.allowed) return json_reply(403, error_json("signed access required: " + a.reason));
+        return manage(request, id, action, a);
+    }
+
     if (s.empty()) return open ? home(lang) : forbidden("no list without a grant");
     if (s.size() == 1 && s[0] == "healthz") return text_reply(200, "ok");
+    if (s.size() == 1 && s[0] == "metrics") return metrics_page();
     if (s[0] == "r" && s.size() >= 2) {
         if (!is_safe_id(s[1])) return text_reply(400, "invalid recording id");
-        if (s.size() == 2 || (s.size() == 4 && s[2] == "media")) {
-            const Access a = access(request, target->query, s[1], s.size() == 2);
+        const bool page = s.size() == 2;
+        if (page || (s.size() == 4 && s[2] == "media") || (s.size() == 3 && s[2] == "download")) {
+            const Access a = access(request, target->query, s[1], page);
             if (!a.allowed) return forbidden(a.reason);
-            if (s.size() == 2) return playback(s[1], lang, a);
-            return media(request, s[1], s[3]);
+            if (page) return playback(s[1], lang, a);
+            if (s.size() == 3) return download(request, s[1], a);
+            return media(request, s[1], s[3], a);
         }
     }
     if (s.size() >= 3 && s[0] == "api" && s[1] == "v1" && s[2] == "recordings") {
         if (s.size() == 3) return open ? api_list() : json_reply(403, error_json("signed access required"));
         if (s.size() == 4) {
             if (!is_safe_id(s[3])) return json_reply(400, error_json("invalid recording id"));
-            if (const Access a = access(request, target->query, s[3], false); !a.allowed)
-                return json_reply(403, error_json("signed access required: " + a.reason));
-            return api_one(s[3]);
+            const Access a = access(request, target->query, s[3], false);
+            if (!a.allowed) return json_reply(403, error_json("signed access required: " + a.reason));
+            return api_one(s[3], a);
         }
     }
     if (s.size() == 2 && s[0] == "assets") return asset(request, s[1]);
@@ -147,14 +158,22 @@ Reply Router::route(const Request& request) {
     return text_reply(404, "no such page");
 }
 
-Result<std::optional<storage::RecordingRow>> Router::visible(const std::string& id) {
+bool Router::expired(const storage::RecordingRow& row) const {
+    return row.delete_after_utc_us > 0 && row.delete_after_utc_us <= access_.now() * 1'000'000;
+}
+
+Result<std::optional<storage::RecordingRow>> Router::visible(const std::string& id, bool owner) {
     Result<std::optional<storage::RecordingRow>> row;
     {
         std::lock_guard lock(catalog_mutex_);
         row = catalog_.recording(id);
     }
     if (!row) return std::unexpected(row.error());
-    if (!*row || (*row)->state != storage::RecordingState::published) return std::nullopt;
+    if (!*row) return std::nullopt;
+    const auto state = (*row)->state;
+    const bool shown = owner ? state == storage::RecordingState::published || state == storage::RecordingState::unpublished
+                             : state == storage::RecordingState::published && !expired(**row);
+    if (!shown) return std::nullopt;
     std::error_code ec;
     if (!std::filesystem::is_directory(layout_.published_dir(id), ec)) return std::nullopt;
     return row;
@@ -170,7 +189,7 @@ Result<std::vector<storage::RecordingRow>> Router::visible_list() {
     std::vector<storage::RecordingRow> out;
     for (auto& row : *rows) {
         std::error_code ec;
-        if (row.state == storage::RecordingState::published && is_safe_id(row.id) &&
+        if (row.state == storage::RecordingState::published && !expired(row) && is_safe_id(row.id) &&
             std::filesystem::is_directory(layout_.published_dir(row.id), ec))
             out.push_back(std::move(row));
     }
@@ -184,7 +203,7 @@ Reply Router::home(Lang lang) {
 }
 
 Reply Router::playback(const std::string& id, Lang lang, const Access& access) {
-    auto row = visible(id);
+    auto row = visible(id, access.manage);
     if (!row) return unavailable(row.error());
     if (!*row) return text_reply(404, fmt::format("no recording '{}'", id));
     const auto dir = layout_.published_dir(id);
@@ -196,14 +215,17 @@ Reply Router::playback(const std::string& id, Lang lang, const Access& access) {
     sources.chapters = is_file(dir / "chapters.vtt");
     sources.captions = is_file(dir / "captions.vtt");
     sources.download = access.owner;
+    sources.manage = access.manage;
+    sources.poster = is_file(dir / "poster.jpg");
+    sources.thumbnails = is_file(dir / "thumbnails.vtt");
     Reply reply = html_reply(render_playback_page(**row, sources, lang));
     if (!access.set_cookie.empty()) reply.set("Set-Cookie", access.set_cookie);
     return reply;
 }
 
-Reply Router::media(const Request& request, const std::string& id, const std::string& name) {
+Reply Router::media(const Request& request, const std::string& id, const std::string& name, const Access& access) {
     if (!is_plain_file_name(name)) return text_reply(400, "invalid file name");
-    auto row = visible(id);
+    auto row = visible(id, access.manage);
     if (!row) return unavailable(row.error());
     if (!*row) return text_reply(404, fmt::format("no recording '{}'", id));
 
@@ -231,14 +253,33 @@ Reply Router::api_list() {
     return json_reply(200, recordings_json(*rows));
 }
 
-Reply Router::api_one(const std::string& id) {
-    auto row = visible(id);
+Reply Router::api_one(const std::string& id, const Access& access) {
+    auto row = visible(id, access.manage);
     if (!row) {
         log::get("player")->error("catalog: {}", row.error().describe());
         return json_reply(503, error_json("catalog unavailable"));
     }
     if (!*row) return json_reply(404, error_json(fmt::format("no recording '{}'", id)));
-    return json_reply(200, recording_json(**row));
+    return json_reply(200, recording_json(**row, access.manage));
+}
+
+Reply Router::metrics_page() {
+    Result<std::vector<storage::RecordingRow>> rows;
+    {
+        std::lock_guard lock(catalog_mutex_);
+        rows = catalog_.list_recordings();
+    }
+    std::map<storage::RecordingState, std::uint64_t> by_state;
+    if (rows)
+        for (const auto& r : *rows) ++by_state[r.state];
+    else
+        log::get("player")->warn("metrics: catalog: {}", rows.error().describe());
+    Reply reply;
+    reply.body = metrics_.render(by_state);
+    // Prometheus text exposition format, version 0.0.4.
+    reply.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    reply.set("Cache-Control", "no-store");
+    return reply;
 }
 
 Reply Router::asset(const Request& request, const std::string& name) {
@@ -257,32 +298,6 @@ Reply Router::asset(const Request& request, const std::string& name) {
     reply.set("Content-Type", asset_type(name));
     reply.body = std::string(found->bytes);
     return reply;
-}
-
-} // namespace tafel::player::detail
-
-namespace tafel::player::detail {
-
-Reply Router::bbb(const Request& request, const std::string& call, const std::string& query) {
-    // BBB answers every call with 200 and says in <returncode> whether it worked.
-    if (!bbb_checksum_ok(call, query, access_.secret))
-        return xml_reply(bbb_failed("checksumError", "You did not pass the checksum security check"));
-    if (call != "getRecordings")
-        return xml_reply(bbb_failed("unsupportedRequest", "This call is not supported."));
-    Result<std::vector<storage::RecordingRow>> rows;
-    {
-        std::lock_guard lock(catalog_mutex_);
-        rows = catalog_.list_recordings();
-    }
-    if (!rows) {
-        log::get("player")->error("catalog: {}", rows.error().describe());
-        return xml_reply(bbb_failed("internalError", "catalog unavailable"));
-    }
-    // Playback URLs are absolute for BBB clients: this server as the client reached it.
-    std::string host(request.header("Host"));
-    if (host.empty() || host.find_first_of(" /\\<>\"'") != std::string::npos) host = "localhost";
-    const std::string scheme = request.header("X-Forwarded-Proto") == "https" ? "https" : "http";
-    return xml_reply(bbb_get_recordings(*rows, query, scheme + "://" + host));
 }
 
 } // namespace tafel::player::detail

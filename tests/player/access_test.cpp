@@ -144,7 +144,7 @@ TEST_CASE("an owner token shows the download link; without a secret access is op
         const auto owner = http_request(s.fx.port(), "GET",
                                         fmt::format("/r/{}?token={}", k_id, token_for(k_id, Role::owner, k_now + 60)));
         REQUIRE(owner.status == 200);
-        CHECK(owner.body.find(fmt::format("href=\"/r/{}/media/lesson.mp4\" download", k_id)) != std::string::npos);
+        CHECK(owner.body.find(fmt::format("href=\"/r/{}/download\" download", k_id)) != std::string::npos);
     }
     ServerFixture open;
     const auto page = http_request(open.port(), "GET", fmt::format("/r/{}", k_id));

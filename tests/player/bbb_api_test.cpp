@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
+
 using namespace tafel::player::detail;
 using namespace tafel::player::test;
 
@@ -91,4 +93,66 @@ TEST_CASE("the BBB API over HTTP needs the checksum and lists the published reco
     CHECK(http_request(open.port(), "GET", "/bigbluebutton/api/getRecordings?" +
                                                signed_query("getRecordings", "", 40, ""))
               .body.find("checksumError") != std::string::npos);
+}
+
+namespace {
+
+std::string bbb_call(std::uint16_t port, const std::string& call, const std::string& query, std::size_t hex = 40) {
+    const auto reply = http_request(port, "GET", "/bigbluebutton/api/" + call + "?" + signed_query(call, query, hex));
+    REQUIRE(reply.status == 200); // BBB tells failures in <returncode>, never in the status
+    return reply.body;
+}
+
+bool has(const std::string& body, const std::string& part) { return body.find(part) != std::string::npos; }
+
+} // namespace
+
+TEST_CASE("publishRecordings, updateRecordings and deleteRecordings answer like BBB", "[integration]") {
+    tafel::player::ServerOptions options;
+    options.secret = k_bbb_secret;
+    ServerFixture fx(options);
+    const auto port = fx.port();
+    const std::string id = k_id;
+
+    // Missing parameters and unknown recordings, with BBB's message keys.
+    CHECK(has(bbb_call(port, "publishRecordings", "publish=false"), "<messageKey>missingParamRecordID</messageKey>"));
+    CHECK(has(bbb_call(port, "publishRecordings", "recordID=" + id), "<messageKey>missingParamPublish</messageKey>"));
+    CHECK(has(bbb_call(port, "publishRecordings", "recordID=nope&publish=true"), "<messageKey>notFound</messageKey>"));
+    CHECK(has(bbb_call(port, "deleteRecordings", ""), "<messageKey>missingParamRecordID</messageKey>"));
+    // A recording still processing cannot be published.
+    CHECK(has(bbb_call(port, "publishRecordings", fmt::format("recordID={}&publish=true", k_processing_id)),
+              "<messageKey>notFound</messageKey>"));
+
+    // Unpublish: listed as unpublished, gone for viewers of the page.
+    const auto unpublished = bbb_call(port, "publishRecordings", fmt::format("recordID={}&publish=false", id), 64);
+    CHECK(has(unpublished, "<returncode>SUCCESS</returncode><published>false</published>"));
+    const auto listed = bbb_call(port, "getRecordings", "recordID=" + id);
+    CHECK(has(listed, "<published>false</published><state>unpublished</state>"));
+    CHECK(http_request(port, "GET", fmt::format("/r/{}/media/lesson.mp4", id)).status == 403); // no grant
+    auto row = fx.data.catalog->recording(id);
+    REQUIRE(row.has_value());
+    CHECK((*row)->state == tafel::storage::RecordingState::unpublished);
+    CHECK_FALSE(has(bbb_call(port, "getRecordings", "state=published"), id));
+    CHECK(has(bbb_call(port, "publishRecordings", fmt::format("recordID={}&publish=true", id), 128),
+              "<published>true</published>"));
+    CHECK((*fx.data.catalog->recording(id))->state == tafel::storage::RecordingState::published);
+
+    // updateRecordings: meta_* are kept, listed in <metadata>, and filter getRecordings.
+    CHECK(has(bbb_call(port, "updateRecordings", fmt::format("recordID={}&meta_presenter=Frau+M%C3%BCller&meta_bad%3Ckey=x", id), 96),
+              "<returncode>SUCCESS</returncode><updated>true</updated>"));
+    const auto with_meta = bbb_call(port, "getRecordings", "meta_presenter=Frau+M%C3%BCller");
+    CHECK(has(with_meta, "<presenter>Frau Müller</presenter>"));
+    CHECK(has(with_meta, fmt::format("<recordID>{}</recordID>", id)));
+    CHECK_FALSE(has(with_meta, "bad"));
+    CHECK_FALSE(has(bbb_call(port, "getRecordings", "meta_presenter=Herr+X"), id));
+    // An empty value removes the key.
+    bbb_call(port, "updateRecordings", fmt::format("recordID={}&meta_presenter=", id));
+    CHECK_FALSE(has(bbb_call(port, "getRecordings", "recordID=" + id), "<presenter>"));
+
+    // deleteRecordings: files and row gone; a second delete finds nothing.
+    CHECK(has(bbb_call(port, "deleteRecordings", "recordID=" + id), "<deleted>true</deleted>"));
+    CHECK_FALSE(std::filesystem::exists(fx.data.layout.published_dir(id)));
+    CHECK_FALSE(fx.data.catalog->recording(id)->has_value());
+    CHECK(has(bbb_call(port, "deleteRecordings", "recordID=" + id), "<messageKey>notFound</messageKey>"));
+    CHECK_FALSE(has(bbb_call(port, "getRecordings", ""), id));
 }

@@ -45,12 +45,14 @@ TEST_CASE("entity-tag lists use weak comparison", "[unit]") {
 }
 
 TEST_CASE("only plain, known or listed file names are servable", "[unit]") {
-    const std::vector<ManifestFile> listed{{"thumbnails.vtt", "text/vtt", 10}};
+    const std::vector<ManifestFile> listed{{"slides-3.png", "image/png", 10}};
     CHECK(is_servable("lesson.mp4", {}));
     CHECK(is_servable("chat.json", {}));
-    CHECK(is_servable("thumbnails.vtt", listed));
+    CHECK(is_servable("slides-3.png", listed));
     CHECK(is_servable("chapters.vtt", {})); // a sidecar every recording may have
-    CHECK_FALSE(is_servable("thumbnails.vtt", {}));
+    CHECK(is_servable("poster.jpg", {}));      // render's poster and seek-bar previews
+    CHECK(is_servable("thumbnails.vtt", {}));
+    CHECK_FALSE(is_servable("slides-3.png", {}));
     CHECK_FALSE(is_servable("tafel.db", listed));
     CHECK_FALSE(is_plain_file_name(".."));
     CHECK_FALSE(is_plain_file_name(".hidden"));

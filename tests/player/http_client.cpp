@@ -64,13 +64,17 @@ HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
 HttpClient::~HttpClient() = default;
 
 HttpResult HttpClient::request(const std::string& method, const std::string& target,
-                               const Headers& headers) {
-    http::request<http::empty_body> req;
+                               const Headers& headers, const std::string& body) {
+    http::request<http::string_body> req;
     req.method_string(method);
     req.target(target);
     req.version(11);
     req.set(http::field::host, "127.0.0.1");
     for (const auto& [name, value] : headers) req.set(name, value);
+    if (!body.empty() || method == "POST") {
+        req.body() = body;
+        req.prepare_payload();
+    }
 
     bool done = false;
     beast::error_code result;
@@ -114,9 +118,9 @@ bool HttpClient::closed_by_server() {
 }
 
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                        const Headers& headers) {
+                        const Headers& headers, const std::string& body) {
     HttpClient client(port);
-    return client.request(method, target, headers);
+    return client.request(method, target, headers, body);
 }
 
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,

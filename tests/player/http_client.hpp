@@ -38,7 +38,7 @@ public:
     // Sends `target` exactly as given (no normalisation of "..", unlike browsers and curl).
     // Throws std::runtime_error on timeout or a network error.
     HttpResult request(const std::string& method, const std::string& target,
-                       const Headers& headers = {});
+                       const Headers& headers = {}, const std::string& body = {});
 
     // True when the server closed the connection (read returns EOF) within the timeout.
     bool closed_by_server();
@@ -50,7 +50,7 @@ private:
 
 // One request on a fresh connection.
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                        const Headers& headers = {});
+                        const Headers& headers = {}, const std::string& body = {});
 
 // Writes `bytes` as they are and returns everything the server answers until it closes.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
