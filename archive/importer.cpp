@@ -1,0 +1,103 @@
+#include "archive/importer.hpp"
+
+#include "archive/archive_clock.hpp"
+#include "archive/bbb_events.hpp"
+#include "archive/event_mapper.hpp"
+#include "core/ids.hpp"
+#include "ingest/raw_recording.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace tafel::archive {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string ImportReport::describe_unsupported() const {
+    std::string out;
+    for (const auto& [name, count] : unsupported) out += fmt::format("{} x{}\n", name, count);
+    return out;
+}
+
+namespace {
+
+Result<void> write_text(const fs::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return fail(Errc::io, fmt::format("write {}: failed", file.string()));
+    return {};
+}
+
+// recording.json through ingest's writer, then the file-track fields it does not know
+// (`container`, `start_utc_us`, `source`) added per track.
+Result<void> write_recording_json(const fs::path& dir, const ingest::RecordingInfo& info,
+                                  const std::map<std::string, json>& track_extras) {
+    if (auto written = ingest::write_recording_info(dir, info); !written) return written;
+    std::ifstream in(dir / "recording.json");
+    json j = json::parse(in, nullptr, false);
+    if (j.is_discarded()) return fail(Errc::internal, fmt::format("{}: unreadable after writing", (dir / "recording.json").string()));
+    for (auto& t : j["tracks"]) {
+        auto it = track_extras.find(t.value("id", std::string()));
+        if (it != track_extras.end()) t.update(it->second);
+    }
+    return write_text(dir / "recording.json", j.dump(2) + "\n");
+}
+
+} // namespace
+
+Result<ImportReport> import_archive(const fs::path& archive_dir, const fs::path& raw_dir, const ImportOptions& options) {
+    auto events = read_bbb_events(archive_dir / "events.xml");
+    if (!events) return std::unexpected(events.error());
+    auto clock = ArchiveClock::for_archive(*events);
+    if (!clock) {
+        return fail(clock.error().code, fmt::format("{}: {}", (archive_dir / "events.xml").string(), clock.error().message));
+    }
+    const std::vector<Segment> segments = recorded_segments(*events);
+    if (segments.empty()) {
+        return fail(Errc::malformed_input, fmt::format("{}: the recording marks (RecordStatusEvent) enclose no time",
+                                                       (archive_dir / "events.xml").string()));
+    }
+
+    fs::path work = raw_dir;
+    work += ".importing";
+    std::error_code ec;
+    fs::remove_all(work, ec);
+    fs::create_directories(work / "slides", ec);
+    if (!ec) fs::create_directories(work / "media", ec);
+    if (ec) return fail(Errc::io, fmt::format("create {}: {}", work.string(), ec.message()));
+
+    EventMapper mapper(archive_dir, work, *events, *clock, segments, options);
+    auto mapped = mapper.run();
+    if (!mapped) {
+        fs::remove_all(work, ec);
+        return std::unexpected(mapped.error());
+    }
+    ImportReport report = std::move(mapper.report());
+    ingest::RecordingInfo& info = mapper.info();
+    report.recording_id = tafel::recording_id(events->meeting_id, clock->wall_us(segments.front().start_ms) / 1000);
+    info.id = report.recording_id;
+
+    std::string lines;
+    for (const auto& e : mapper.events()) lines += e.dump() + "\n";
+    report.events_written = static_cast<int>(mapper.events().size());
+    auto written = write_text(work / "events.jsonl", lines);
+    if (written) written = write_recording_json(work, info, mapper.track_extras());
+    if (!written) {
+        fs::remove_all(work, ec);
+        return std::unexpected(written.error());
+    }
+    fs::remove_all(raw_dir, ec);
+    fs::rename(work, raw_dir, ec);
+    if (ec) {
+        fs::remove_all(work, ec);
+        return fail(Errc::io, fmt::format("rename {} to {}: {}", work.string(), raw_dir.string(), ec.message()));
+    }
+    return report;
+}
+
+} // namespace tafel::archive
