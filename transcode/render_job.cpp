@@ -4,6 +4,7 @@
 #include "transcode/audio_decoder.hpp"
 #include "transcode/audio_mixer.hpp"
 #include "transcode/compositor.hpp"
+#include "transcode/file_track.hpp"
 #include "transcode/lesson_layout.hpp"
 #include "transcode/lesson_manifest.hpp"
 #include "transcode/lesson_timeline.hpp"
@@ -149,7 +150,7 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     auto events = ingest::read_events(raw_dir);
     if (!events) return std::unexpected(events.error());
 
-    const TrackOpener opener = options.open_track ? options.open_track : TrackOpener(&ingest::TrackReader::open);
+    const TrackOpener opener = options.open_track ? options.open_track : TrackOpener(&open_recorded_track);
     const LessonTimeline timeline = LessonTimeline::build(raw_dir, *info, *events);
     const LessonLayout layout = LessonLayout::for_size(out.width, out.height);
     auto compositor = Compositor::create(layout);
