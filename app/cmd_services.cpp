@@ -25,6 +25,10 @@ void add_service(CLI::App& app, Action& chosen, const char* name, const char* he
             if (which.player) fmt::print("tafel: recordings at http://{}:{}/\n", config.listen_address,
                                          services->player_port());
             if (which.recorder) fmt::print("tafel: recorder control API at {}\n", services->control_url());
+            if (which.worker) {
+                fmt::print("tafel: worker ready ({} at once, nice {}, processing window {})\n", config.workers,
+                           config.worker_nice, config.processing_window.empty() ? "always" : config.processing_window);
+            }
             std::fflush(stdout);
             const std::string signal = wait_for_stop_signal();
             log::get("tafel")->info("{}: stopping (finishing open recordings and running jobs)", signal);

@@ -15,6 +15,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <cstdio>
+#include <unistd.h>
+
 namespace tafel::app {
 
 namespace {
@@ -27,6 +30,14 @@ T value_or_throw(Result<T> r, const char* what) {
 
 void ok_or_throw(Result<void> r, const char* what) {
     if (!r) throw std::runtime_error(fmt::format("{}: {}", what, r.error().describe()));
+}
+
+// "<host>-<pid>": the lease holder's name in `tafel jobs`, so that an operator of several
+// worker machines sees which one holds a job.
+std::string worker_name() {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "worker");
+    return fmt::format("{}-{}", host, ::getpid());
 }
 
 } // namespace
@@ -65,6 +76,11 @@ std::unique_ptr<Services> Services::start(const Config& config, ServiceSet which
         options.database_url = url;
         options.concurrency = config.workers;
         options.render.output.threads = config.encoder_threads;
+        options.worker_name = worker_name();
+        options.nice = config.worker_nice;
+        options.lease = std::chrono::seconds(config.job_lease_s);
+        options.poll = std::chrono::milliseconds(config.job_poll_ms);
+        options.window = value_or_throw(transcode::ProcessingWindow::parse(config.processing_window), "worker");
         impl->runner = value_or_throw(transcode::JobRunner::create(options, impl->layout), "worker");
         Impl* raw = impl.get();
         impl->runner->on_finished([raw](const std::string&, const Result<void>&) {

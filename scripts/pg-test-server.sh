@@ -6,6 +6,9 @@
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user on a
 # DIR chowned to it. Durability is switched off (fsync, synchronous_commit): the data is
 # thrown away afterwards and the tests check the queue's logic, not the disk.
+# Environment: PG_EXTRA_LISTEN="10.1.1.1,10.1.2.1" also listens on those addresses, and
+# PG_TRUST_NET="10.1.0.0/16" lets clients from that network in (the two-host test's
+# network namespaces).
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 cmd=${1:?usage: pg-test-server.sh start|stop DIR}
@@ -24,12 +27,15 @@ start)
   [ "$(id -u)" = 0 ] && chown postgres: "$dir"
   as_postgres "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
+  listen=127.0.0.1
+  [ -n "${PG_EXTRA_LISTEN:-}" ] && listen="127.0.0.1,$PG_EXTRA_LISTEN"
+  [ -n "${PG_TRUST_NET:-}" ] && echo "host all all $PG_TRUST_NET trust" >>"$dir/data/pg_hba.conf"
   for attempt in 1 2 3 4 5 6 7 8; do
     port=$((20000 + RANDOM % 40000))
     # A refused connection means nobody listens there (bash's /dev/tcp).
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
     if as_postgres "$bin/pg_ctl" start -w -t 60 -D "$dir/data" -l "$dir/server.log" \
-         -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+         -o "-c listen_addresses=$listen -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
          >/dev/null; then
       echo "postgresql://postgres@127.0.0.1:$port/postgres" >"$dir/url"
       chmod a+r "$dir/url"

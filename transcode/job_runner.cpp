@@ -6,13 +6,34 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace tafel::transcode {
 
 namespace {
 constexpr const char* k_render = "render";
+
+void remove_stale_work_dirs(const storage::Layout& layout, const std::string& id, std::int64_t job) {
+    const std::string prefix = fmt::format("{}-{}-", id, job); // Layout::make_work_dir's names
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(layout.tmp_root(), ec)) {
+        if (!entry.path().filename().string().starts_with(prefix)) continue;
+        std::error_code rm;
+        std::filesystem::remove_all(entry.path(), rm);
+        auto log = log::get("worker");
+        if (rm) {
+            log->warn("job {}: cannot remove a crashed attempt's folder {}: {}", job, entry.path().string(), rm.message());
+        } else {
+            log->info("job {}: removed a crashed attempt's folder {}", job, entry.path().string());
+        }
+    }
+}
 }
 
 JobRunner::JobRunner(JobRunnerOptions options, storage::Layout layout)
@@ -66,11 +87,26 @@ void JobRunner::on_finished(std::function<void(const std::string&, const Result<
     on_finished_ = std::move(callback);
 }
 
+bool JobRunner::heavy_allowed_now() const {
+    if (options_.window.always()) return true;
+    const int minute = options_.minute_now ? options_.minute_now() : ProcessingWindow::local_minute_now();
+    return options_.window.open_at(minute);
+}
+
 void JobRunner::loop(int index) {
     auto log = log::get("worker");
     const bool light = index >= options_.concurrency; // the light-job lane
     const std::string worker =
         light ? fmt::format("{}-light", options_.worker_name) : fmt::format("{}-{}", options_.worker_name, index);
+    if (options_.nice > 0) {
+        // Linux keeps the nice value per thread (setpriority(2) on a thread id, see its NOTES);
+        // threads this one creates — the encoders' — inherit it.
+        const auto tid = static_cast<id_t>(::gettid());
+        if (::setpriority(PRIO_PROCESS, tid, options_.nice) != 0) {
+            log->warn("{}: cannot set nice level {}: {}", worker, options_.nice, std::strerror(errno));
+        }
+    }
+    bool window_was_open = true;
     auto catalog = storage::Catalog::open(options_.database_url);
     if (!catalog) {
         log->error("{}: cannot open the catalog: {}", worker, catalog.error().describe());
@@ -85,9 +121,15 @@ void JobRunner::loop(int index) {
             if (stopping_) return;
             seen = wake_generation_;
         }
-        auto ran = light ? run_claimed(**catalog, worker,
-                                       (*catalog)->claim_priority(worker, options_.lease, storage::k_priority_light))
-                         : run_once(**catalog, worker);
+        const bool heavy_ok = !light && heavy_allowed_now();
+        if (!light && heavy_ok != window_was_open) {
+            log->info("{}: processing window {} {}: {}", worker, options_.window.describe(),
+                      heavy_ok ? "opened" : "closed", heavy_ok ? "taking every job" : "taking light jobs only");
+            window_was_open = heavy_ok;
+        }
+        auto ran = heavy_ok ? run_once(**catalog, worker)
+                            : run_claimed(**catalog, worker,
+                                          (*catalog)->claim_priority(worker, options_.lease, storage::k_priority_light));
         if (!ran) log->error("{}: {}", worker, ran.error().describe());
         if (ran && *ran) {
             woke_for_nothing = false;
@@ -132,6 +174,9 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
         if (auto s = catalog.set_recording_state(id, storage::RecordingState::processing); !s) {
             return std::unexpected(s.error());
         }
+        // A crashed earlier attempt of this very job may have left its work folder; a restart
+        // starts clean (other jobs' folders, even of the same recording, are not touched).
+        remove_stale_work_dirs(layout_, id, job.id);
         auto work = layout_.make_work_dir(id, std::to_string(job.id));
         if (!work) return std::unexpected(work.error());
         log->info("job {} ({}): rendering {} into {}", job.id, worker, id, work->string());

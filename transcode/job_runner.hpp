@@ -5,6 +5,7 @@
 // job is taken up again by another once the lease expires.
 #include "core/error.hpp"
 #include "storage/layout.hpp"
+#include "transcode/processing_window.hpp"
 #include "transcode/render_job.hpp"
 
 #include <atomic>
@@ -39,6 +40,13 @@ struct JobRunnerOptions {
     std::chrono::milliseconds poll{500};
     std::chrono::milliseconds lease{30'000};        // renewed by heartbeats while a job runs
     RenderOptions render;
+    // CPU budget beside live lessons on the same host: the worker's threads (and the encoder
+    // threads they start, which inherit it) run at this nice level; 0 leaves it unchanged.
+    int nice = 0;
+    // Heavy jobs start only inside this window; outside it the heavy threads take light jobs
+    // only. A job that is running when the window closes is finished, not interrupted.
+    ProcessingWindow window;
+    std::function<int()> minute_now; // local minute of the day; empty: the system clock
 };
 
 class JobRunner {
@@ -67,6 +75,7 @@ private:
     Result<bool> run_claimed(storage::Catalog& catalog, const std::string& worker,
                              Result<std::optional<storage::Job>> claimed);
     void loop(int index);
+    bool heavy_allowed_now() const;
 
     JobRunnerOptions options_;
     storage::Layout layout_;
