@@ -1,9 +1,13 @@
 #pragma once
 // The encode side of a render: one composed frame sequence and one mixed audio stream in,
-// lesson.webm (VP8 + Opus) and lesson.mp4 (H.264 + AAC, moov first) out. Video frames are
-// composed once and encoded for both containers in parallel, one thread per encoder.
+// lesson.webm (VP9 or VP8 + Opus) and lesson.mp4 (H.264 + AAC, moov first) out, plus the
+// audio-only lesson.opus.webm and lesson.m4a carrying the very same encoded audio packets.
+// Video frames are composed once and encoded for both containers in parallel, one thread
+// per container; each frame goes with a map of the 16x16 blocks that changed since the
+// previous one, so that the encoders skip what stood still (video_encoder.hpp).
 #include "core/error.hpp"
 #include "core/rational.hpp"
+#include "transcode/video_encoder.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -19,8 +23,12 @@ struct OutputOptions {
     Rational frame_rate{15, 1};          // output frames per second (constant frame rate)
     int audio_sample_rate = 48000;       // audio arrives as interleaved float stereo at this rate
     int threads = 0;                     // encoder threads; 0 = hardware concurrency
-    bool webm = true;                    // lesson.webm: VP8 + Opus
+    bool webm = true;                    // lesson.webm: webm_video + Opus
     bool mp4 = true;                     // lesson.mp4: H.264 (libx264) + AAC, moov first (faststart)
+    bool audio_only = true;              // + lesson.opus.webm (with webm) and lesson.m4a (with mp4)
+    VideoCodec webm_video = VideoCodec::vp9;   // vp9 or vp8
+    int opus_bit_rate = 48'000;          // speech in stereo: transparent well below 64 kb/s
+    int aac_bit_rate = 64'000;
     std::string title;                   // container metadata
     int keyframe_interval_s = 4;         // at least one keyframe every N seconds
 };
@@ -45,6 +53,14 @@ public:
     // Flushes encoders, writes trailers; lesson.mp4 is rewritten with moov first. After finish() the files are complete.
     Result<void> finish();
     std::vector<std::filesystem::path> files() const;   // what was written
+
+    struct Stats {
+        std::int64_t frames = 0;          // given to write_video
+        std::int64_t still_frames = 0;    // of them: not one block changed
+        std::int64_t changed_blocks = 0;  // summed over frames (keyframes count as all changed)
+        std::int64_t blocks_per_frame = 0;
+    };
+    Stats stats() const;
 
     struct Impl;
 

@@ -117,7 +117,7 @@ TEST_CASE("a 20-second simulated lesson goes from RTP to a playback page", "[e2e
         INFO("both files exist with the right codecs, size and duration");
         const auto webm = tafel::test::probe(published / "lesson.webm");
         const auto mp4 = tafel::test::probe(published / "lesson.mp4");
-        CHECK(webm.has("video", "vp8"));
+        CHECK(webm.has("video", "vp9"));
         CHECK(webm.has("audio", "opus"));
         CHECK(mp4.has("video", "h264"));
         CHECK(mp4.has("audio", "aac"));

@@ -36,7 +36,7 @@ TEST_CASE("tafel import turns a foreign RTP capture into a recording that render
     INFO(processed.out);
     REQUIRE(processed.status == 0);
     const auto webm = tafel::test::probe(work / "out" / "lesson.webm");
-    CHECK(webm.has("video", "vp8"));
+    CHECK(webm.has("video", "vp9"));
     // 300 frames at 30 fps: the lesson lasts exactly as long as the imported stream.
     CHECK(webm.duration_s == Approx(10.0).margin(0.2));
     fs::remove_all(work);

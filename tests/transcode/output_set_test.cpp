@@ -12,6 +12,7 @@ extern "C" {
 #include <cmath>
 #include <fstream>
 #include <numbers>
+#include <tuple>
 
 namespace {
 
@@ -126,7 +127,8 @@ double decoded_audio_rms(const std::filesystem::path& file) {
 
 } // namespace
 
-TEST_CASE("OutputSet writes a 5 s lesson as WebM (VP8+Opus) and faststart MP4 (H.264+AAC)", "[integration]") {
+TEST_CASE("OutputSet writes a 5 s lesson as WebM (VP9+Opus), faststart MP4 (H.264+AAC) and the audio-only files",
+          "[integration]") {
     tafel::test::TempDir dir("tafel-output-set");
     OutputOptions options;
     options.title = "Mathe 7b";
@@ -139,14 +141,16 @@ TEST_CASE("OutputSet writes a 5 s lesson as WebM (VP8+Opus) and faststart MP4 (H
 
     const auto webm = dir.path() / "lesson.webm";
     const auto mp4 = dir.path() / "lesson.mp4";
-    CHECK((*set)->files() == std::vector<std::filesystem::path>{webm, mp4});
+    const auto opus = dir.path() / "lesson.opus.webm";
+    const auto m4a = dir.path() / "lesson.m4a";
+    CHECK((*set)->files() == std::vector<std::filesystem::path>{webm, mp4, opus, m4a});
 
     struct Expected {
         std::filesystem::path file;
         const char* video_codec;
         const char* audio_codec;
     };
-    for (const auto& expected : {Expected{webm, "vp8", "opus"}, Expected{mp4, "h264", "aac"}}) {
+    for (const auto& expected : {Expected{webm, "vp9", "opus"}, Expected{mp4, "h264", "aac"}}) {
         INFO(expected.file);
         const auto probe = tafel::test::ffprobe_streams_and_format(expected.file);
         const auto video = tafel::test::stream_of(probe, "video");
@@ -175,6 +179,68 @@ TEST_CASE("OutputSet writes a 5 s lesson as WebM (VP8+Opus) and faststart MP4 (H
     CHECK(tafel::test::box_position(boxes, "moov") < tafel::test::box_position(boxes, "mdat"));
 
     CHECK(decoded_audio_rms(mp4) > 0.1);
+
+    // The audio-only files: one audio stream each, the whole 5 s, the same packets as the
+    // video files' audio (no second encode), sound in them.
+    for (const auto& [file, codec, twin] : {std::tuple{opus, "opus", webm}, std::tuple{m4a, "aac", mp4}}) {
+        INFO(file);
+        const auto probe = tafel::test::ffprobe_streams_and_format(file);
+        REQUIRE(probe.value("streams", nlohmann::json::array()).size() == 1);
+        const auto audio = tafel::test::stream_of(probe, "audio");
+        REQUIRE(audio.is_object());
+        CHECK(audio.value("codec_name", "") == codec);
+        CHECK(duration_s(probe) == Approx(5.0).margin(0.1));
+        const auto packets = [](const std::filesystem::path& f) {
+            return tafel::test::ffprobe(f, "-select_streams a:0 -show_entries packet=size,pts")["packets"];
+        };
+        CHECK(packets(file) == packets(twin));
+        CHECK(decoded_audio_rms(file) > 0.1);
+    }
+    const auto boxes_m4a = tafel::test::top_level_boxes(m4a);
+    CHECK(tafel::test::box_position(boxes_m4a, "moov") < tafel::test::box_position(boxes_m4a, "mdat"));
+}
+
+TEST_CASE("OutputSet writes VP8 into WebM when asked", "[integration]") {
+    tafel::test::TempDir dir("tafel-output-set");
+    OutputOptions options;
+    options.width = 320;
+    options.height = 240;
+    options.mp4 = false;
+    options.webm_video = tafel::transcode::VideoCodec::vp8;
+    auto set = OutputSet::create(dir.path(), options);
+    REQUIRE(set.has_value());
+    write_lesson(**set, 320, 240, 2 * k_fps, 20);
+    CHECK((*set)->files() == std::vector<std::filesystem::path>{dir.path() / "lesson.webm", dir.path() / "lesson.opus.webm"});
+    const auto video = tafel::test::stream_of(tafel::test::ffprobe_streams_and_format(dir.path() / "lesson.webm"), "video");
+    REQUIRE(video.is_object());
+    CHECK(video.value("codec_name", "") == "vp8");
+    const auto frames = tafel::test::video_frames(dir.path() / "lesson.webm");
+    REQUIRE(frames.size() == 2 * k_fps);
+    CHECK(frames[20].key);
+}
+
+TEST_CASE("A keyframe at least every keyframe interval, counted in time across gaps", "[integration]") {
+    tafel::test::TempDir dir("tafel-output-set");
+    OutputOptions options;
+    options.width = 320;
+    options.height = 240;
+    options.keyframe_interval_s = 1;
+    auto set = OutputSet::create(dir.path(), options);
+    REQUIRE(set.has_value());
+    // 6 s with frames 20..39 left out (1.33 s): the frame at 40 must be a keyframe.
+    write_lesson(**set, 320, 240, 6 * k_fps, -1, 20, 40);
+    for (const auto& file : {dir.path() / "lesson.webm", dir.path() / "lesson.mp4"}) {
+        INFO(file);
+        const auto frames = tafel::test::video_frames(file);
+        REQUIRE(frames.size() == 6 * k_fps - 20);
+        double last_key = -1;
+        for (const auto& f : frames) {
+            INFO(f.pts_s);
+            if (f.key) last_key = f.pts_s;
+            CHECK(f.pts_s - last_key < 1.0 + 0.001);
+        }
+        CHECK(frames[20].key);   // pts 40/15 s: 1.4 s after the keyframe at 1 s
+    }
 }
 
 TEST_CASE("OutputSet holds the previous frame across a gap in frame indices", "[integration]") {
@@ -183,6 +249,7 @@ TEST_CASE("OutputSet holds the previous frame across a gap in frame indices", "[
     options.width = 320;
     options.height = 240;
     options.threads = 1;
+    options.audio_only = false;
     auto set = OutputSet::create(dir.path(), options);
     REQUIRE(set.has_value());
     // Frames 20..39 never arrive (a still slide): the file still lasts 5 s.
@@ -205,7 +272,7 @@ TEST_CASE("OutputSet with only MP4 writes one file", "[integration]") {
     auto set = OutputSet::create(dir.path(), options);
     REQUIRE(set.has_value());
     write_lesson(**set, 320, 240, k_fps, -1);
-    CHECK((*set)->files() == std::vector<std::filesystem::path>{dir.path() / "lesson.mp4"});
+    CHECK((*set)->files() == std::vector<std::filesystem::path>{dir.path() / "lesson.mp4", dir.path() / "lesson.m4a"});
     CHECK_FALSE(std::filesystem::exists(dir.path() / "lesson.webm"));
 }
 
