@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     tafel::app::add_service_commands(app, chosen);
     tafel::app::add_lesson_commands(app, chosen);
     tafel::app::add_catalog_commands(app, chosen);
+    tafel::app::add_lifecycle_commands(app, chosen); // after catalog: adds to `recordings`
     tafel::app::add_import_command(app, chosen);
 
     try {
