@@ -3,10 +3,12 @@
 #include "app/common_options.hpp"
 
 #include "storage/catalog.hpp"
+#include "storage/disk_usage.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 
@@ -18,6 +20,15 @@ std::unique_ptr<storage::Catalog> open_catalog(const Config& config) {
     auto catalog = storage::Catalog::open(config.effective_database_url());
     if (!catalog) throw std::runtime_error(catalog.error().describe());
     return std::move(*catalog);
+}
+
+// The delete-after date as a UTC day, "-" when the retention sweep has not dated it yet.
+std::string delete_on(std::int64_t utc_us) {
+    if (utc_us == 0) return "-";
+    const std::chrono::year_month_day ymd(std::chrono::floor<std::chrono::days>(
+        std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(utc_us))));
+    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                       static_cast<unsigned>(ymd.day()));
 }
 
 } // namespace
@@ -35,11 +46,21 @@ void add_catalog_commands(CLI::App& app, Action& chosen) {
             auto catalog = open_catalog(common->load());
             auto rows = catalog->list_recordings(*context);
             if (!rows) throw std::runtime_error(rows.error().describe());
-            fmt::print("{:<56} {:<11} {:>9}  {}\n", "ID", "STATE", "DURATION", "TITLE");
+            fmt::print("{:<56} {:<11} {:>9} {:>10} {:>10} {:<10}  {}\n", "ID", "STATE", "DURATION", "RAW MB",
+                       "PUBL. MB", "DELETE ON", "TITLE");
             for (const auto& r : *rows) {
-                fmt::print("{:<56} {:<11} {:>8}s  {}\n", r.id, storage::to_string(r.state),
-                           r.duration_ms / 1000, r.title);
+                fmt::print("{:<56} {:<11} {:>8}s {:>10.1f} {:>10.1f} {:<10}  {}\n", r.id, storage::to_string(r.state),
+                           r.duration_ms / 1000, r.raw_bytes / 1e6, r.published_bytes / 1e6,
+                           delete_on(r.delete_after_utc_us), r.title);
             }
+            // Disk accounting per context and in total (issue 9; sizes as of the last sweep).
+            auto usage = storage::disk_usage(*catalog);
+            if (!usage) throw std::runtime_error(usage.error().describe());
+            for (const auto& [ctx, u] : usage->per_context)
+                fmt::print("context {:<20} {:>4} recording(s) {:>10.1f} MB raw {:>10.1f} MB published\n", ctx,
+                           u.recordings, u.raw_bytes / 1e6, u.published_bytes / 1e6);
+            fmt::print("total   {:<20} {:>4} recording(s) {:>10.1f} MB raw {:>10.1f} MB published\n", "",
+                       usage->total.recordings, usage->total.raw_bytes / 1e6, usage->total.published_bytes / 1e6);
             return 0;
         };
     });

@@ -5,6 +5,7 @@
 #include "player/server.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
+#include "storage/retention_timer.hpp"
 #include "transcode/job_runner.hpp"
 
 #include <fmt/format.h>
@@ -52,6 +53,7 @@ struct Services::Impl {
     std::unique_ptr<transcode::JobRunner> runner;
     std::unique_ptr<ingest::Recorder> recorder;
     std::unique_ptr<player::Server> server;
+    std::unique_ptr<storage::RetentionTimer> retention; // issue 9: `up` and `serve` sweep expired recordings
 
     mutable std::mutex mutex;
     mutable std::condition_variable finished;
@@ -71,6 +73,14 @@ std::unique_ptr<Services> Services::start(const Config& config, ServiceSet which
     const std::string url = config.effective_database_url();
     impl->watch_catalog = value_or_throw(storage::Catalog::open(url), "catalog");
 
+    if (which.player) {
+        auto policy = value_or_throw(
+            storage::RetentionPolicy::parse(config.retention_default, config.retention_contexts, config.keep_raw),
+            "retention");
+        impl->retention = value_or_throw(storage::RetentionTimer::start(url, impl->layout, std::move(policy),
+                                                                        std::chrono::seconds(config.gc_interval_s)),
+                                         "retention");
+    }
     if (which.worker) {
         transcode::JobRunnerOptions options;
         options.database_url = url;
@@ -136,6 +146,7 @@ void Services::stop() {
     impl_->recorder.reset();
     impl_->runner.reset();
     impl_->server.reset();
+    impl_->retention.reset();
 }
 
 std::string Services::playback_url(const std::string& recording_id) const {
