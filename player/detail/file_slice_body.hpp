@@ -1,7 +1,9 @@
 #pragma once
 // A Beast body that sends `length` bytes of an open file from `offset` with pread, so a
 // byte range (RFC 9110 14) needs neither a seek on a shared descriptor nor a copy of the
-// file. Beast 1.74's file_body always sends the whole file, hence this small type.
+// file. Beast 1.74's file_body always sends the whole file, hence this small type. The
+// session sends these bodies with sendfile(2) after Beast wrote the header
+// (http_session.cpp, OutgoingSendfile); the pread writer is the portable fallback.
 #include "player/detail/reply.hpp"
 
 #include <boost/asio/buffer.hpp>

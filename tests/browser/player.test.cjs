@@ -339,3 +339,67 @@ test('signed access: the token becomes an HttpOnly session cookie, and nothing p
     await signed.child.stop();
   }
 });
+
+// Last: it unpublishes, renames and finally deletes the lesson.
+test('owners manage on the page; a BBB client publishes, updates and deletes', async () => {
+  const crypto = require('node:crypto');
+  const secret = 'shared-with-the-portal';
+  const signed = await serve(lesson.data, { TAFEL_SECRET: secret });
+  ports.add(signed.port);
+  const sign = (role) => {
+    const payload = `${lesson.id}.${role}.${Math.floor(Date.now() / 1000) + 3600}`;
+    return `${payload}.${crypto.createHmac('sha256', secret).update(payload).digest('hex')}`;
+  };
+  const viewerStatus = async () => (await fetch(`${signed.base}/r/${lesson.id}?token=${sign('viewer')}`)).status;
+  try {
+    const page = await newPage();
+    await page.goto(`${signed.base}/r/${lesson.id}?token=${sign('owner')}`);
+    await page.waitForSelector('#manage');
+    assert.equal(await page.locator('a.download').count(), 1);
+    const download = await fetch(`${signed.base}/r/${lesson.id}/download?token=${sign('owner')}`, { method: 'HEAD' });
+    assert.equal(download.status, 200);
+    assert.match(download.headers.get('content-disposition'), /^attachment; filename="/);
+
+    // Unpublish on the page: viewers get 404; publish again: 200.
+    await page.click('#manage-publish');
+    await page.waitForFunction(() => document.getElementById('manage').dataset.state === 'unpublished');
+    assert.equal(await viewerStatus(), 404);
+    await page.click('#manage-publish');
+    await page.waitForFunction(() => document.getElementById('manage').dataset.state === 'published');
+    assert.equal(await viewerStatus(), 200);
+    await page.fill('#manage-title', 'Brüche, Wiederholung');
+    await page.click('#manage-rename button');
+    await page.waitForFunction(() => document.querySelector('h1').textContent === 'Brüche, Wiederholung');
+    await shot(page, 'owner');
+    await page.close();
+    assert.deepEqual(problems, []);
+
+    // bigbluebutton-js, BBB's API client: publish false/true, metadata, delete.
+    const bbb = require('bigbluebutton-js');
+    const api = bbb.api(`${signed.base}/bigbluebutton/`, secret);
+    const hidden = await bbb.http(api.recording.publishRecordings(lesson.id, false));
+    assert.equal(hidden.returncode, 'SUCCESS');
+    assert.equal(hidden.published, false);
+    let listed = await bbb.http(api.recording.getRecordings({ recordID: lesson.id }));
+    assert.equal(listed.recordings[0].state, 'unpublished');
+    assert.equal(listed.recordings[0].metadata.meetingName, 'Brüche, Wiederholung');
+    assert.equal(await viewerStatus(), 404);
+    const shown = await bbb.http(api.recording.publishRecordings(lesson.id, true));
+    assert.equal(shown.published, true);
+    assert.equal(await viewerStatus(), 200);
+    const updated = await bbb.http(api.recording.updateRecordings(lesson.id, { 'meta_bbb-origin': 'Portal' }));
+    assert.equal(updated.updated, true);
+    listed = await bbb.http(api.recording.getRecordings({ 'meta_bbb-origin': 'Portal' }));
+    assert.equal(listed.recordings[0].recordID, lesson.id);
+    assert.equal(listed.recordings[0].metadata['bbb-origin'], 'Portal');
+    const deleted = await bbb.http(api.recording.deleteRecordings(lesson.id));
+    assert.equal(deleted.deleted, true);
+    listed = await bbb.http(api.recording.getRecordings({ recordID: lesson.id }));
+    assert.equal(listed.messageKey, 'noRecordings');
+    assert.equal(await viewerStatus(), 404);
+    assert.ok(!fs.existsSync(path.join(lesson.data, 'published', lesson.id)));
+    assert.deepEqual(foreign, []);
+  } finally {
+    await signed.child.stop();
+  }
+});
