@@ -26,6 +26,8 @@ void CommonOptions::add_to(CLI::App& cmd) {
     flag("--encoder-threads", "encoder_threads", "threads per encoder, 0 = one per core (default 0)");
     flag("--public-url", "public_url", "base URL printed for playback links (default http://<listen>:<player-port>)");
     flag("--sync-interval-ms", "sync_interval_ms", "recorder: how often captured packets are synced to disk (default 250)");
+    flag("--disk-floor-mb", "disk_floor_mb", "recorder: refuse new sessions below this much free disk (default 1024)");
+    flag("--recorder-threads", "recorder_threads", "recorder: media threads owning the UDP sockets (default 1)");
     flag("--worker-nice", "worker_nice", "nice level of processing threads, 0..19 (default 10)");
     flag("--job-lease-s", "job_lease_s", "seconds a worker holds a job between heartbeats (default 30)");
     flag("--job-poll-ms", "job_poll_ms", "how often an idle worker looks for work (default 500)");

@@ -45,7 +45,7 @@ constexpr const char* k_keys[] = {"data_dir",     "database_url", "listen_addres
                                   "secret",       "workers",      "encoder_threads", "log_level",
                                   "sync_interval_ms", "worker_nice", "job_lease_s", "job_poll_ms",
                                   "processing_window", "retention_default", "retention_contexts", "keep_raw",
-                                  "gc_interval_s"};
+                                  "gc_interval_s", "disk_floor_mb", "recorder_threads"};
 
 } // namespace
 
@@ -121,6 +121,14 @@ Result<void> Config::set(const std::string& key, const std::string& value, const
         if (value != "true" && value != "false" && value != "1" && value != "0")
             return fail(Errc::invalid_argument, fmt::format("{}: 'keep_raw' must be true or false (got '{}')", source, value));
         keep_raw = value == "true" || value == "1";
+    } else if (key == "disk_floor_mb") {
+        auto v = parse_int<int>(key, value, source, 0, 1'000'000);
+        if (!v) return std::unexpected(v.error());
+        disk_floor_mb = *v;
+    } else if (key == "recorder_threads") {
+        auto v = parse_int<int>(key, value, source, 1, 64);
+        if (!v) return std::unexpected(v.error());
+        recorder_threads = *v;
     } else if (key == "gc_interval_s") {
         auto v = parse_int<int>(key, value, source, 1, 86'400);
         if (!v) return std::unexpected(v.error());

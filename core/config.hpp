@@ -27,6 +27,8 @@ struct Config {
     int encoder_threads = 0;                   // 0: one per core
     std::string log_level = "info";
     int sync_interval_ms = 250;                // recorder: packets are fdatasynced this often
+    int disk_floor_mb = 1024;                  // recorder: below this much free disk, no new sessions
+    int recorder_threads = 1;                  // recorder: media threads owning the UDP sockets
     // Worker: the CPU budget beside live lessons on the same host, and the queue's timing.
     int worker_nice = 10;                      // nice level of the worker's threads (0..19)
     int job_lease_s = 30;                      // a job's lease; heartbeats renew it while it runs
