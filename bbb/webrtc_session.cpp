@@ -1,0 +1,482 @@
+#include "bbb/webrtc_session.hpp"
+
+#include "core/log.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/video/video-event.h>
+#include <gst/webrtc/webrtc.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tafel::bbb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The answer is owed even when some candidate never finishes gathering (an unreachable STUN
+// server): after this long the candidates found so far go out.
+constexpr auto gathering_timeout = std::chrono::seconds(10);
+// How long stop() waits for the muxer to write cues and duration.
+constexpr auto finalise_timeout = std::chrono::seconds(5);
+
+std::int64_t now_utc_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct OfferKinds {
+    bool video = false;
+    bool audio = false;
+};
+
+// What we can record: VP8 video and Opus audio (bbb-webrtc-sfu's recorder path offers
+// nothing else). A media section with neither is left for webrtcbin to reject.
+Result<OfferKinds> check_offer(const GstSDPMessage* sdp) {
+    OfferKinds kinds;
+    const guint medias = gst_sdp_message_medias_len(sdp);
+    if (medias == 0) return fail(Errc::malformed_input, "the offer has no m= section");
+    for (guint i = 0; i < medias; ++i) {
+        const GstSDPMedia* media = gst_sdp_message_get_media(sdp, i);
+        const char* kind = gst_sdp_media_get_media(media);
+        const char* proto = gst_sdp_media_get_proto(media);
+        if (!kind || !proto) return fail(Errc::malformed_input, fmt::format("m= section {} is incomplete", i));
+        for (guint a = 0; a < gst_sdp_media_attributes_len(media); ++a) {
+            const GstSDPAttribute* attr = gst_sdp_media_get_attribute(media, a);
+            if (g_strcmp0(attr->key, "rtpmap") != 0 || !attr->value) continue;
+            const std::string value = attr->value;
+            if (value.find("VP8/90000") != std::string::npos && g_strcmp0(kind, "video") == 0) kinds.video = true;
+            if ((value.find("opus/48000") != std::string::npos || value.find("OPUS/48000") != std::string::npos) &&
+                g_strcmp0(kind, "audio") == 0)
+                kinds.audio = true;
+        }
+    }
+    bool fingerprint = gst_sdp_message_get_attribute_val(sdp, "fingerprint") != nullptr;
+    for (guint i = 0; i < medias && !fingerprint; ++i)
+        fingerprint = gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(sdp, i), "fingerprint") != nullptr;
+    if (!fingerprint) return fail(Errc::malformed_input, "the offer has no a=fingerprint (DTLS is required)");
+    if (!kinds.video && !kinds.audio) return fail(Errc::unsupported, "the offer has neither VP8 video nor Opus audio");
+    return kinds;
+}
+
+// Folders 0700 (issue 10: recordings hold pupils' faces and voices).
+Result<void> make_private_dirs(const fs::path& dir) {
+    if (dir.empty()) return {};
+    std::error_code ec;
+    if (fs::is_directory(dir, ec)) return {};
+    if (auto r = make_private_dirs(dir.parent_path()); !r) return r;
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return fail(Errc::io, fmt::format("mkdir {}: {}", dir.string(), std::strerror(errno)));
+    return {};
+}
+
+} // namespace
+
+struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State> {
+    std::mutex mutex;
+    std::condition_variable wake;
+    MediaCallbacks callbacks;
+    fs::path webm_path;
+    WebrtcOptions options;
+    OfferKinds kinds;
+
+    GstElement* pipeline = nullptr;
+    GstElement* webrtc = nullptr;
+    GstElement* mux = nullptr;
+    GstPad* mux_video = nullptr; // request pads of the muxer, released in the destructor
+    GstPad* mux_audio = nullptr;
+    bool video_linked = false;
+    bool audio_linked = false;
+    GstPad* video_depay_sink = nullptr; // where keyframe requests go upstream
+
+    bool local_set = false;
+    bool answered = false;
+    bool stopping = false;
+    bool finalised = false;
+    bool failed_reported = false;
+    std::atomic<bool> flowing{false};
+    std::atomic<std::int64_t> first_ms{-1};
+    std::atomic<std::int64_t> last_ms{0};
+    std::thread ticker;
+
+    ~State() {
+        if (mux_video) gst_object_unref(mux_video);
+        if (mux_audio) gst_object_unref(mux_audio);
+        if (video_depay_sink) gst_object_unref(video_depay_sink);
+        if (pipeline) gst_object_unref(pipeline);
+    }
+
+    void answer_locked();
+    void fail_locked(const std::string& why);
+    Result<void> create_mux_locked();
+    void link_branch(GstPad* pad);
+    void run_ticker();
+};
+
+namespace {
+
+using Weak = std::weak_ptr<WebrtcSession::State>;
+
+Weak* weak_of(const std::shared_ptr<WebrtcSession::State>& state) { return new Weak(state); }
+void destroy_weak(gpointer data) { delete static_cast<Weak*>(data); }
+void destroy_weak_closure(gpointer data, GClosure*) { delete static_cast<Weak*>(data); }
+std::shared_ptr<WebrtcSession::State> lock_state(gpointer data) { return static_cast<Weak*>(data)->lock(); }
+
+} // namespace
+
+void WebrtcSession::State::answer_locked() {
+    if (answered) return;
+    GstWebRTCSessionDescription* local = nullptr;
+    g_object_get(webrtc, "local-description", &local, nullptr);
+    if (!local) return;
+    gchar* text = gst_sdp_message_as_text(local->sdp);
+    std::string answer = text;
+    g_free(text);
+    gst_webrtc_session_description_free(local);
+    answered = true;
+    callbacks.on_answer(std::move(answer));
+}
+
+void WebrtcSession::State::fail_locked(const std::string& why) {
+    if (stopping || failed_reported) return;
+    failed_reported = true;
+    if (!answered) {
+        answered = true;
+        callbacks.on_answer(fail(Errc::network, why));
+        return;
+    }
+    callbacks.on_failed(Error{Errc::network, why});
+}
+
+Result<void> WebrtcSession::State::create_mux_locked() {
+    if (mux) return {};
+    if (auto r = make_private_dirs(webm_path.parent_path()); !r) return r;
+    // Created here, 0600 and exclusive, so filesink (which opens with the umask's mode and
+    // truncates) inherits the mode and two sessions can never share one file.
+    const int fd = ::open(webm_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return fail(Errc::io, fmt::format("create {}: {}", webm_path.string(), std::strerror(errno)));
+    ::close(fd);
+    mux = gst_element_factory_make("webmmux", nullptr);
+    GstElement* sink = gst_element_factory_make("filesink", nullptr);
+    g_object_set(sink, "location", webm_path.c_str(), "async", FALSE, "sync", FALSE, nullptr);
+    gst_bin_add_many(GST_BIN(pipeline), mux, sink, nullptr);
+    if (!gst_element_link(mux, sink)) return fail(Errc::internal, "webmmux ! filesink did not link");
+    if (kinds.video) mux_video = gst_element_request_pad_simple(mux, "video_%u");
+    if (kinds.audio) mux_audio = gst_element_request_pad_simple(mux, "audio_%u");
+    // The finalised trailer has reached the file when EOS reaches the sink.
+    GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(
+        sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+            if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS) return GST_PAD_PROBE_OK;
+            if (auto self = lock_state(data)) {
+                std::lock_guard lock(self->mutex);
+                self->finalised = true;
+                self->wake.notify_all();
+            }
+            return GST_PAD_PROBE_OK;
+        },
+        new Weak(weak_from_this()), destroy_weak);
+    gst_object_unref(sink_pad);
+    gst_element_sync_state_with_parent(sink);
+    gst_element_sync_state_with_parent(mux);
+    return {};
+}
+
+// A webrtcbin source pad appears when the first RTP of a stream has been decrypted: build
+// depayloader ! queue into the muxer (created now, so the file exists from the first media).
+void WebrtcSession::State::link_branch(GstPad* pad) {
+    GstCaps* caps = gst_pad_get_current_caps(pad);
+    if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+    const GstStructure* s = gst_caps_get_structure(caps, 0);
+    const std::string encoding = s && gst_structure_get_string(s, "encoding-name") ? gst_structure_get_string(s, "encoding-name") : "";
+    gst_caps_unref(caps);
+    const bool video = encoding == "VP8";
+    const bool audio = encoding == "OPUS";
+    auto logger = log::get("bbb");
+    std::unique_lock lock(mutex);
+    if (stopping) return;
+    if ((!video && !audio) || (video && (!kinds.video || video_linked)) ||
+        (audio && (!kinds.audio || audio_linked))) {
+        // A stream we do not record (RTX arrives on its own pad, a second video, …): drained.
+        GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+        g_object_set(sink, "async", FALSE, "sync", FALSE, nullptr);
+        gst_bin_add(GST_BIN(pipeline), sink);
+        gst_element_sync_state_with_parent(sink);
+        GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
+        gst_pad_link(pad, sink_pad);
+        gst_object_unref(sink_pad);
+        logger->info("{}: stream {} not recorded", webm_path.filename().string(), encoding);
+        return;
+    }
+    if (auto r = create_mux_locked(); !r) {
+        logger->error("{}", r.error().message);
+        fail_locked(r.error().message);
+        return;
+    }
+    GstElement* depay = gst_element_factory_make(video ? "rtpvp8depay" : "rtpopusdepay", nullptr);
+    // After loss: drop frames until the next keyframe and ask for one (a PLI through the
+    // RTP session, RFC 4585 section 6.3.1).
+    if (video) g_object_set(depay, "wait-for-keyframe", TRUE, "request-keyframe", TRUE, nullptr);
+    GstElement* queue = gst_element_factory_make("queue", nullptr);
+    gst_bin_add_many(GST_BIN(pipeline), depay, queue, nullptr);
+    gst_element_link(depay, queue);
+    GstPad* queue_src = gst_element_get_static_pad(queue, "src");
+    gst_pad_link(queue_src, video ? mux_video : mux_audio);
+    // `flowing` goes out with the first buffer that reaches the muxer (issue 10: the SFU
+    // stamps BBB's start event when it arrives).
+    gst_pad_add_probe(
+        queue_src, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad* probe_pad, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+            auto self = lock_state(data);
+            if (!self) return GST_PAD_PROBE_OK;
+            GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+            std::int64_t ms = 0;
+            if (GST_BUFFER_PTS_IS_VALID(buffer)) {
+                GstEvent* segment_event = gst_pad_get_sticky_event(probe_pad, GST_EVENT_SEGMENT, 0);
+                if (segment_event) {
+                    const GstSegment* segment = nullptr;
+                    gst_event_parse_segment(segment_event, &segment);
+                    const guint64 running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+                    if (GST_CLOCK_TIME_IS_VALID(running)) ms = static_cast<std::int64_t>(running / GST_MSECOND);
+                    gst_event_unref(segment_event);
+                }
+            }
+            std::int64_t expected = -1;
+            self->first_ms.compare_exchange_strong(expected, ms);
+            if (ms > self->last_ms.load()) self->last_ms.store(ms);
+            if (!self->flowing.exchange(true)) self->callbacks.on_flowing(now_utc_us(), ms);
+            return GST_PAD_PROBE_OK;
+        },
+        new Weak(weak_from_this()), destroy_weak);
+    gst_object_unref(queue_src);
+    GstPad* depay_sink = gst_element_get_static_pad(depay, "sink");
+    gst_pad_link(pad, depay_sink);
+    if (video) {
+        video_linked = true;
+        video_depay_sink = depay_sink; // kept: the ticker sends keyframe requests through it
+    } else {
+        audio_linked = true;
+        gst_object_unref(depay_sink);
+    }
+    gst_element_sync_state_with_parent(queue);
+    gst_element_sync_state_with_parent(depay);
+    logger->info("{}: recording {}", webm_path.filename().string(), encoding);
+}
+
+// Keyframe requests every keyframe_interval_ms (the SFU forwards none on this path), and the
+// gathering timeout. The depayloader's own requests after loss come on top; rtpsession sends
+// at most one PLI per RTCP interval for them.
+void WebrtcSession::State::run_ticker() {
+    const auto started = std::chrono::steady_clock::now();
+    auto next_pli = started + std::chrono::milliseconds(options.keyframe_interval_ms);
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!answered && now - started > gathering_timeout) {
+            if (local_set) answer_locked();
+            else fail_locked("no local description after 10 s (webrtcbin refused the offer)");
+        }
+        if (now >= next_pli) {
+            next_pli = now + std::chrono::milliseconds(options.keyframe_interval_ms);
+            if (video_depay_sink) {
+                GstPad* pad = GST_PAD(gst_object_ref(video_depay_sink));
+                lock.unlock();
+                gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+                gst_object_unref(pad);
+                lock.lock();
+                continue;
+            }
+        }
+        wake.wait_for(lock, std::chrono::milliseconds(200));
+    }
+}
+
+namespace {
+
+void on_local_set(GstPromise* promise, gpointer data) {
+    gst_promise_unref(promise);
+    auto self = lock_state(data);
+    if (!self) return;
+    std::lock_guard lock(self->mutex);
+    self->local_set = true;
+    GstWebRTCICEGatheringState gathering = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+    g_object_get(self->webrtc, "ice-gathering-state", &gathering, nullptr);
+    if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) self->answer_locked();
+}
+
+void on_answer_created(GstPromise* promise, gpointer data) {
+    auto self = lock_state(data);
+    if (!self) return gst_promise_unref(promise);
+    GstWebRTCSessionDescription* answer = nullptr;
+    if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
+        const GstStructure* reply = gst_promise_get_reply(promise);
+        if (reply) gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+    }
+    gst_promise_unref(promise);
+    if (!answer) {
+        std::lock_guard lock(self->mutex);
+        return self->fail_locked("webrtcbin could not create an answer to the offer");
+    }
+    GstPromise* next = gst_promise_new_with_change_func(on_local_set, weak_of(self), destroy_weak);
+    g_signal_emit_by_name(self->webrtc, "set-local-description", answer, next);
+    gst_webrtc_session_description_free(answer);
+}
+
+void on_remote_set(GstPromise* promise, gpointer data) {
+    auto self = lock_state(data);
+    const bool refused = gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED ||
+                         (gst_promise_get_reply(promise) && gst_structure_has_field(gst_promise_get_reply(promise), "error"));
+    gst_promise_unref(promise);
+    if (!self) return;
+    if (refused) {
+        std::lock_guard lock(self->mutex);
+        return self->fail_locked("webrtcbin refused the offer");
+    }
+    GstPromise* next = gst_promise_new_with_change_func(on_answer_created, weak_of(self), destroy_weak);
+    g_signal_emit_by_name(self->webrtc, "create-answer", nullptr, next);
+}
+
+void on_gathering(GstElement* webrtc, GParamSpec*, gpointer data) {
+    auto self = lock_state(data);
+    if (!self) return;
+    GstWebRTCICEGatheringState gathering = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+    g_object_get(webrtc, "ice-gathering-state", &gathering, nullptr);
+    std::lock_guard lock(self->mutex);
+    if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && self->local_set) self->answer_locked();
+}
+
+void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer data) {
+    auto self = lock_state(data);
+    if (!self) return;
+    GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+    g_object_get(webrtc, "connection-state", &state, nullptr);
+    log::get("bbb")->debug("{}: connection state {}", self->webm_path.filename().string(), static_cast<int>(state));
+    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+        std::lock_guard lock(self->mutex);
+        self->fail_locked("ICE/DTLS connection failed");
+    }
+}
+
+void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    if (auto self = lock_state(data)) self->link_branch(pad);
+}
+
+GstBusSyncReply on_bus(GstBus*, GstMessage* message, gpointer data) {
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+        GError* error = nullptr;
+        gst_message_parse_error(message, &error, nullptr);
+        const std::string text = fmt::format("{}: {}", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error ? error->message : "error");
+        if (error) g_error_free(error);
+        if (auto self = lock_state(data)) {
+            log::get("bbb")->error("{}: {}", self->webm_path.filename().string(), text);
+            std::lock_guard lock(self->mutex);
+            self->fail_locked(text);
+        }
+    }
+    return GST_BUS_DROP;
+}
+
+} // namespace
+
+Result<std::unique_ptr<MediaSession>> WebrtcSession::create(const std::string& offer_sdp, const fs::path& webm_path,
+                                                            const WebrtcOptions& options, MediaCallbacks callbacks) {
+    GstSDPMessage* sdp = nullptr;
+    gst_sdp_message_new(&sdp);
+    if (gst_sdp_message_parse_buffer(reinterpret_cast<const guint8*>(offer_sdp.data()),
+                                     static_cast<guint>(offer_sdp.size()), sdp) != GST_SDP_OK) {
+        gst_sdp_message_free(sdp);
+        return fail(Errc::malformed_input, "the offer does not parse as SDP");
+    }
+    auto kinds = check_offer(sdp);
+    if (!kinds) {
+        gst_sdp_message_free(sdp);
+        return std::unexpected(kinds.error());
+    }
+    auto state = std::make_shared<State>();
+    state->callbacks = std::move(callbacks);
+    state->webm_path = webm_path;
+    state->options = options;
+    state->kinds = *kinds;
+    state->pipeline = gst_pipeline_new(nullptr);
+    gst_object_ref_sink(state->pipeline);
+    state->webrtc = gst_element_factory_make("webrtcbin", nullptr);
+    // mediasoup bundles everything on one transport (BUNDLE + rtcp-mux in its offers).
+    gst_util_set_object_arg(G_OBJECT(state->webrtc), "bundle-policy", "max-bundle");
+    gst_bin_add(GST_BIN(state->pipeline), state->webrtc);
+    g_signal_connect_data(state->webrtc, "pad-added", G_CALLBACK(on_pad_added), weak_of(state), destroy_weak_closure, GConnectFlags{});
+    g_signal_connect_data(state->webrtc, "notify::ice-gathering-state", G_CALLBACK(on_gathering), weak_of(state),
+                          destroy_weak_closure, GConnectFlags{});
+    g_signal_connect_data(state->webrtc, "notify::connection-state", G_CALLBACK(on_connection_state), weak_of(state),
+                          destroy_weak_closure, GConnectFlags{});
+    GstBus* bus = gst_element_get_bus(state->pipeline);
+    gst_bus_set_sync_handler(bus, on_bus, weak_of(state), destroy_weak);
+    gst_object_unref(bus);
+    if (gst_element_set_state(state->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        gst_sdp_message_free(sdp);
+        return fail(Errc::internal, "the webrtcbin pipeline did not start");
+    }
+    GstWebRTCSessionDescription* offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+    GstPromise* promise = gst_promise_new_with_change_func(on_remote_set, weak_of(state), destroy_weak);
+    g_signal_emit_by_name(state->webrtc, "set-remote-description", offer, promise);
+    gst_webrtc_session_description_free(offer);
+    state->ticker = std::thread([raw = state.get()] { raw->run_ticker(); });
+    return std::unique_ptr<MediaSession>(new WebrtcSession(std::move(state)));
+}
+
+WebrtcSession::~WebrtcSession() { stop(); }
+
+std::int64_t WebrtcSession::stop() {
+    State& s = *state_;
+    std::vector<GstPad*> to_end;
+    {
+        std::lock_guard lock(s.mutex);
+        if (s.stopping) return s.first_ms.load() < 0 ? 0 : s.last_ms.load() - s.first_ms.load();
+        s.stopping = true;
+        s.wake.notify_all();
+        // EOS into every muxer input makes webmmux write cues, duration and the seek head
+        // (it seeks back through filesink), which is what BBB's archive step needs.
+        for (GstPad* pad : {s.mux_video, s.mux_audio})
+            if (pad) to_end.push_back(GST_PAD(gst_object_ref(pad)));
+    }
+    if (s.ticker.joinable()) s.ticker.join();
+    for (GstPad* pad : to_end) {
+        // Sent from the upstream side of the link so it is serialised with the data.
+        GstPad* peer = gst_pad_get_peer(pad);
+        if (peer) {
+            GstElement* queue = gst_pad_get_parent_element(peer);
+            GstPad* queue_sink = gst_element_get_static_pad(queue, "sink");
+            gst_pad_send_event(queue_sink, gst_event_new_eos());
+            gst_object_unref(queue_sink);
+            gst_object_unref(queue);
+            gst_object_unref(peer);
+        } else {
+            gst_pad_send_event(pad, gst_event_new_eos());
+        }
+        gst_object_unref(pad);
+    }
+    if (!to_end.empty()) {
+        std::unique_lock lock(s.mutex);
+        if (!s.wake.wait_for(lock, finalise_timeout, [&] { return s.finalised; }))
+            log::get("bbb")->warn("{}: the muxer did not finish within 5 s; the WebM may lack cues",
+                                  s.webm_path.string());
+    }
+    gst_element_set_state(s.pipeline, GST_STATE_NULL);
+    const std::int64_t first = s.first_ms.load();
+    return first < 0 ? 0 : s.last_ms.load() - first;
+}
+
+} // namespace tafel::bbb
