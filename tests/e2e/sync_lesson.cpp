@@ -1,0 +1,368 @@
+#include "sync_lesson.hpp"
+
+#include "core/time.hpp"
+#include "ingest/pcap_writer.hpp"
+#include "ingest/raw_recording.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <opus/opus.h>
+#include <vpx/vp8cx.h>
+#include <vpx/vpx_encoder.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <numbers>
+#include <random>
+#include <stdexcept>
+
+namespace tafel::test {
+namespace {
+
+constexpr std::int64_t k_start_us = 1'767'225'600'000'000; // 2026-01-01T00:00:00Z
+const ClockAnchor k_anchor{ArrivalTime{7'000'000'000}, WallTime{k_start_us}};
+constexpr std::uint32_t k_video_ssrc = 0x5157'0001, k_audio_ssrc = 0x5157'0002;
+// Near the 32-bit wrap, so that the pipeline's unwrapping is part of every sync test.
+constexpr std::uint32_t k_video_rtp_base = 0xFFF0'0000u, k_audio_rtp_base = 0xFFFF'0000u;
+constexpr std::size_t k_max_payload = 1000;
+
+void check(bool ok, const std::string& what) {
+    if (!ok) throw std::runtime_error("sync lesson: " + what);
+}
+
+void put16(std::vector<std::uint8_t>& b, std::uint32_t v) {
+    b.push_back(static_cast<std::uint8_t>(v >> 8));
+    b.push_back(static_cast<std::uint8_t>(v));
+}
+void put32(std::vector<std::uint8_t>& b, std::uint32_t v) {
+    put16(b, v >> 16);
+    put16(b, v & 0xffff);
+}
+
+// One datagram on its way: sent at send_us (sender's wall clock, µs from the lesson start).
+struct Datagram {
+    std::int64_t send_us = 0;
+    std::int64_t arrival_us = 0;
+    bool rtp = true;
+    std::uint64_t order = 0; // send order, to measure reordering
+    std::vector<std::uint8_t> bytes;
+};
+
+// One RTP stream of one sender (RFC 3550 5.1), with an SR every second (6.4.1).
+class Stream {
+public:
+    Stream(std::uint8_t pt, std::uint32_t ssrc, std::uint32_t rtp_base, std::uint16_t seq_base, bool reports)
+        : pt_(pt), ssrc_(ssrc), rtp_base_(rtp_base), seq_(seq_base), reports_(reports) {}
+
+    void rtp(std::int64_t send_us, std::uint32_t ts, bool marker, std::span<const std::uint8_t> prefix,
+             std::span<const std::uint8_t> payload, std::uint32_t ts_at_send) {
+        if (reports_ && send_us >= next_report_us_) {
+            next_report_us_ = send_us + 1'000'000;
+            std::vector<std::uint8_t> sr{0x80, 200};
+            put16(sr, 6);
+            put32(sr, ssrc_);
+            const std::uint64_t ntp = ntp_from_wall(WallTime{k_start_us + send_us});
+            put32(sr, static_cast<std::uint32_t>(ntp >> 32));
+            put32(sr, static_cast<std::uint32_t>(ntp));
+            put32(sr, ts_at_send);
+            put32(sr, packets_);
+            put32(sr, octets_);
+            out.push_back({send_us, 0, false, 0, std::move(sr)});
+        }
+        std::vector<std::uint8_t> b{0x80, static_cast<std::uint8_t>((marker ? 0x80 : 0) | pt_)};
+        put16(b, seq_++);
+        put32(b, ts);
+        put32(b, ssrc_);
+        b.insert(b.end(), prefix.begin(), prefix.end());
+        b.insert(b.end(), payload.begin(), payload.end());
+        ++packets_;
+        octets_ += static_cast<std::uint32_t>(prefix.size() + payload.size());
+        out.push_back({send_us, 0, true, 0, std::move(b)});
+    }
+
+    std::uint32_t rtp_base() const { return rtp_base_; }
+    std::vector<Datagram> out;
+
+private:
+    std::uint8_t pt_;
+    std::uint32_t ssrc_, rtp_base_;
+    std::uint16_t seq_;
+    bool reports_;
+    std::uint32_t packets_ = 0, octets_ = 0;
+    std::int64_t next_report_us_ = 0;
+};
+
+// libvpx's encoder context is a by-value handle: destroyed only once initialised.
+class Vp8 {
+public:
+    Vp8(int w, int h, int fps) {
+        vpx_codec_enc_cfg_t cfg;
+        check(vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &cfg, 0) == VPX_CODEC_OK, "vpx config");
+        cfg.g_w = static_cast<unsigned>(w);
+        cfg.g_h = static_cast<unsigned>(h);
+        cfg.g_timebase = {1, fps};
+        cfg.rc_target_bitrate = 300;
+        cfg.rc_end_usage = VPX_CBR;
+        cfg.g_lag_in_frames = 0;
+        cfg.g_threads = 1;
+        cfg.kf_mode = VPX_KF_DISABLED; // keyframes exactly where asked
+        check(vpx_codec_enc_init(&ctx_, vpx_codec_vp8_cx(), &cfg, 0) == VPX_CODEC_OK, "vpx init");
+        vpx_codec_control(&ctx_, VP8E_SET_CPUUSED, 16);
+        check(vpx_img_alloc(&image, VPX_IMG_FMT_I420, static_cast<unsigned>(w), static_cast<unsigned>(h), 16) != nullptr,
+              "vpx image");
+    }
+    ~Vp8() {
+        vpx_img_free(&image);
+        vpx_codec_destroy(&ctx_);
+    }
+    Vp8(const Vp8&) = delete;
+    Vp8& operator=(const Vp8&) = delete;
+
+    std::vector<std::uint8_t> encode(std::int64_t pts, bool key) {
+        check(vpx_codec_encode(&ctx_, &image, pts, 1, key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME) == VPX_CODEC_OK,
+              "vpx encode");
+        std::vector<std::uint8_t> out;
+        vpx_codec_iter_t iter = nullptr;
+        while (const vpx_codec_cx_pkt_t* pkt = vpx_codec_get_cx_data(&ctx_, &iter)) {
+            if (pkt->kind != VPX_CODEC_CX_FRAME_PKT) continue;
+            const auto* bytes = static_cast<const std::uint8_t*>(pkt->data.frame.buf);
+            out.insert(out.end(), bytes, bytes + pkt->data.frame.sz);
+        }
+        return out;
+    }
+
+    vpx_image_t image{};
+
+private:
+    vpx_codec_ctx_t ctx_{};
+};
+
+void fill(vpx_image_t& img, int plane, int x0, int y0, int w, int h, std::uint8_t v) {
+    const int sub = plane == 0 ? 0 : 1;
+    const int pw = static_cast<int>(img.d_w + sub) >> sub, ph = static_cast<int>(img.d_h + sub) >> sub;
+    x0 >>= sub, y0 >>= sub, w >>= sub, h >>= sub;
+    for (int y = std::max(0, y0); y < std::min(ph, y0 + h); ++y) {
+        std::uint8_t* row = img.planes[plane] + static_cast<std::ptrdiff_t>(y) * img.stride[plane];
+        const int from = std::max(0, x0), to = std::min(pw, x0 + w);
+        if (to > from) std::memset(row + from, v, static_cast<std::size_t>(to - from));
+    }
+}
+
+struct OpusDeleter {
+    void operator()(OpusEncoder* e) const noexcept { opus_encoder_destroy(e); }
+};
+
+// The loss / jitter / reordering stage between sender and recorder. SRs are delayed like
+// media but never lost (a lost SR only thins the fit; the tests are about media loss).
+void impair(std::vector<Datagram>& d, double loss, const SyncLessonOptions& o, std::mt19937_64& rng,
+            SyncLesson& lesson, std::vector<bool>& lost_out) {
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    std::uniform_int_distribution<std::int64_t> jitter(0, o.jitter_ms * 1000);
+    std::uniform_int_distribution<int> behind(1, std::max(1, o.reorder_max));
+    std::vector<Datagram> kept;
+    lost_out.assign(d.size(), false);
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        d[i].order = i;
+        if (d[i].rtp) {
+            ++lesson.rtp_packets;
+            if (unit(rng) < loss) {
+                lost_out[i] = true;
+                ++lesson.lost;
+                continue;
+            }
+        }
+        d[i].arrival_us = d[i].send_us + o.network_delay_ms * 1000 + jitter(rng);
+        kept.push_back(std::move(d[i]));
+    }
+    std::stable_sort(kept.begin(), kept.end(), [](const Datagram& a, const Datagram& b) { return a.arrival_us < b.arrival_us; });
+    if (o.reorder_max > 0) {
+        for (std::size_t i = 0; i + 1 < kept.size(); ++i) {
+            if (unit(rng) >= o.reorder_share) continue;
+            const std::size_t to = std::min(kept.size() - 1, i + static_cast<std::size_t>(behind(rng)));
+            std::rotate(kept.begin() + static_cast<std::ptrdiff_t>(i), kept.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                        kept.begin() + static_cast<std::ptrdiff_t>(to) + 1);
+            kept[to].arrival_us = std::max(kept[to].arrival_us, kept[to - 1].arrival_us);
+        }
+        for (std::size_t i = 1; i < kept.size(); ++i) kept[i].arrival_us = std::max(kept[i].arrival_us, kept[i - 1].arrival_us);
+    }
+    // Reordering as a receiver sees it: a packet that arrives after packets sent later.
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        int later_before = 0;
+        for (std::size_t j = (i >= 64 ? i - 64 : 0); j < i; ++j) later_before += kept[j].order > kept[i].order ? 1 : 0;
+        if (later_before > 0) ++lesson.reordered;
+        lesson.max_reorder_distance = std::max(lesson.max_reorder_distance, later_before);
+    }
+    d = std::move(kept);
+}
+
+void write_pcap(const std::filesystem::path& file, std::uint16_t port, const std::vector<Datagram>& d) {
+    auto w = ingest::PcapWriter::create(file, k_anchor);
+    check(w.has_value(), "create " + file.string());
+    const ingest::UdpEndpoint from{{10, 0, 0, 7}, 5004};
+    const ingest::UdpEndpoint to{{127, 0, 0, 1}, port};
+    for (const auto& g : d) {
+        const ArrivalTime at{k_anchor.arrival.ns + g.arrival_us * 1000};
+        check(w->append(at, from, to, g.bytes).has_value(), "append to " + file.string());
+    }
+    check(w->close().has_value(), "close " + file.string());
+}
+
+bool is_marker_time(std::int64_t t_us, const SyncLessonOptions& o, std::int64_t span_us) {
+    const std::int64_t first = o.first_marker_ms * 1000, every = o.marker_interval_ms * 1000;
+    if (t_us < first) return false;
+    return (t_us - first) % every < span_us;
+}
+
+} // namespace
+
+SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLessonOptions& o,
+                             bool keep_video_frames) {
+    check(o.duration_ms > 0 && o.fps > 0 && o.marker_interval_ms > 0, "options out of range");
+    SyncLesson lesson;
+    const std::int64_t duration_us = o.duration_ms * 1000;
+    lesson.dir = raw_root / fmt::format("sync-{}", o.seed);
+    std::filesystem::remove_all(lesson.dir);
+    std::filesystem::create_directories(lesson.dir / "tracks");
+    std::mt19937_64 rng(o.seed);
+
+    for (std::int64_t m = o.first_marker_ms * 1000; m < duration_us; m += o.marker_interval_ms * 1000) {
+        lesson.markers.push_back({m, -1, -1});
+    }
+
+    // Camera: frame i is captured at i / fps from the lesson start, sent at once, packets 1 ms
+    // apart. Its RTP clock runs video_clock_ppm fast against its wall clock (drift test).
+    const auto video_ts = [&](std::int64_t t_us) {
+        const std::int64_t nominal = t_us * 90'000 / 1'000'000;
+        const std::int64_t drift = t_us * 90'000 / 1'000'000 * o.video_clock_ppm / 1'000'000;
+        return static_cast<std::uint32_t>(k_video_rtp_base + static_cast<std::uint32_t>(nominal + drift));
+    };
+    Stream video(96, k_video_ssrc, k_video_rtp_base, 65'000, o.sender_reports);
+    std::vector<std::size_t> packet_frame; // video RTP packet index in video.out → frame
+    {
+        Vp8 vp8(o.width, o.height, o.fps);
+        const std::int64_t frame_us_num = 1'000'000;
+        const std::int64_t frames = duration_us * o.fps / frame_us_num;
+        const std::int64_t flash_span_us = k_sync_flash_frames * frame_us_num / o.fps;
+        for (std::int64_t i = 0; i < frames; ++i) {
+            const std::int64_t t_us = i * frame_us_num / o.fps;
+            const bool flash = is_marker_time(t_us, o, flash_span_us);
+            fill(vp8.image, 0, 0, 0, o.width, o.height, flash ? k_sync_flash_luma : k_sync_dark_luma);
+            fill(vp8.image, 1, 0, 0, o.width, o.height, 128);
+            fill(vp8.image, 2, 0, 0, o.width, o.height, 128);
+            if (!flash) { // a moving block, so inter frames carry real changes
+                const int x = static_cast<int>((i * 4) % std::max(1, o.width - 32));
+                fill(vp8.image, 0, x, o.height / 3, 32, o.height / 3, 120);
+            }
+            const bool key = flash || i % o.keyframe_every == 0;
+            auto frame = vp8.encode(i, key);
+            check(!frame.empty(), fmt::format("vp8 encoder gave no frame {}", i));
+            SentVideoFrame sent;
+            sent.capture_us = t_us;
+            sent.rtp_timestamp = video_ts(t_us);
+            sent.keyframe = key;
+            for (std::size_t off = 0, k = 0; off < frame.size(); off += k_max_payload, ++k) {
+                const std::size_t n = std::min(k_max_payload, frame.size() - off);
+                const std::uint8_t descriptor = off == 0 ? 0x10 : 0x00; // RFC 7741 4.2: S, PID 0
+                const std::int64_t send_us = t_us + static_cast<std::int64_t>(k) * 1000;
+                video.rtp(send_us, sent.rtp_timestamp, off + n == frame.size(), std::span(&descriptor, 1),
+                          std::span(frame).subspan(off, n), video_ts(send_us));
+                while (packet_frame.size() < video.out.size()) packet_frame.push_back(lesson.video_frames.size());
+            }
+            if (keep_video_frames) sent.data = std::move(frame);
+            lesson.video_frames.push_back(std::move(sent));
+        }
+    }
+
+    // Microphone: 20 ms Opus packets from audio_start_ms, each sent when its 20 ms are
+    // captured; silence with a 1 kHz beep of k_sync_beep_ms at every marker.
+    Stream audio(111, k_audio_ssrc, k_audio_rtp_base, 30'000, o.sender_reports);
+    std::vector<std::int64_t> audio_capture; // per RTP packet of audio.out (-1: an SR)
+    {
+        int err = 0;
+        std::unique_ptr<OpusEncoder, OpusDeleter> enc(opus_encoder_create(48000, 2, OPUS_APPLICATION_AUDIO, &err));
+        check(err == OPUS_OK, "opus_encoder_create");
+        opus_encoder_ctl(enc.get(), OPUS_SET_BITRATE(64000));
+        std::vector<float> pcm(960 * 2);
+        std::vector<unsigned char> packet(1500);
+        const std::int64_t beep_us = k_sync_beep_ms * 1000;
+        for (std::int64_t t_us = o.audio_start_ms * 1000; t_us + 20'000 <= duration_us; t_us += 20'000) {
+            for (int s = 0; s < 960; ++s) {
+                const std::int64_t at_us = t_us + s * 1'000'000 / 48'000;
+                const std::int64_t sample = (t_us * 48 / 1000) + s; // 48 kHz sample index from the lesson start
+                float v = 0;
+                if (is_marker_time(at_us, o, beep_us)) {
+                    v = 0.5f * static_cast<float>(std::sin(2 * std::numbers::pi * 1000.0 * static_cast<double>(sample) / 48'000.0));
+                }
+                pcm[2 * static_cast<std::size_t>(s)] = pcm[2 * static_cast<std::size_t>(s) + 1] = v;
+            }
+            const int bytes = opus_encode_float(enc.get(), pcm.data(), 960, packet.data(), static_cast<opus_int32>(packet.size()));
+            check(bytes > 0, "opus_encode_float");
+            const std::uint32_t ts = k_audio_rtp_base + static_cast<std::uint32_t>(t_us * 48 / 1000);
+            const std::int64_t send_us = t_us + 20'000;
+            audio.rtp(send_us, ts, false, {}, std::span(packet.data(), static_cast<std::size_t>(bytes)),
+                      k_audio_rtp_base + static_cast<std::uint32_t>(send_us * 48 / 1000));
+            while (audio_capture.size() + 1 < audio.out.size()) audio_capture.push_back(-1); // an SR went first
+            audio_capture.push_back(t_us);
+        }
+    }
+
+    // The network, then the ground truth of what got through.
+    std::vector<bool> video_lost, audio_lost;
+    impair(video.out, o.video_loss, o, rng, lesson, video_lost);
+    impair(audio.out, o.audio_loss, o, rng, lesson, audio_lost);
+    std::vector<bool> frame_hit(lesson.video_frames.size(), false);
+    for (std::size_t i = 0; i < video_lost.size(); ++i) {
+        if (video_lost[i]) frame_hit[packet_frame[i]] = true;
+    }
+    for (std::size_t f = 0; f < lesson.video_frames.size(); ++f) lesson.video_frames[f].delivered = !frame_hit[f];
+    for (auto& m : lesson.markers) {
+        for (const auto& f : lesson.video_frames) {
+            if (f.capture_us >= m.at_us && f.capture_us < m.at_us + k_sync_beep_ms * 1000 && f.delivered) {
+                m.first_flash_us = f.capture_us;
+                break;
+            }
+        }
+        for (std::size_t i = 0; i < audio_capture.size(); ++i) {
+            const std::int64_t c = audio_capture[i];
+            if (c >= m.at_us && c < m.at_us + k_sync_beep_ms * 1000 && !audio_lost[i]) {
+                m.first_beep_us = c;
+                break;
+            }
+        }
+    }
+
+    ingest::TrackInfo t1{"t1", ingest::MediaKind::video, "VP8", 96, 90'000, 0, "teacher", 40'000, "tracks/t1.pcap"};
+    ingest::TrackInfo t2{"t2", ingest::MediaKind::audio, "opus", 111, 48'000, 2, "teacher", 40'002, "tracks/t2.pcap"};
+    write_pcap(lesson.dir / t1.file, t1.port, video.out);
+    write_pcap(lesson.dir / t2.file, t2.port, audio.out);
+
+    ingest::RecordingInfo info;
+    info.id = lesson.dir.filename().string();
+    info.meeting = {"sync", "A/V-Sync", "test"};
+    info.started = WallTime{k_start_us};
+    info.stopped = WallTime{k_start_us + duration_us};
+    info.anchor = k_anchor;
+    info.participants = {{"teacher", "Frau Müller", ingest::Role::moderator, ingest::Consent::granted}};
+    info.tracks = {t1, t2};
+    check(ingest::write_recording_info(lesson.dir, info).has_value(), "write recording.json");
+
+    std::ofstream events(lesson.dir / "events.jsonl");
+    const auto event = [&](std::int64_t lesson_us, nlohmann::json j) {
+        j["t_us"] = k_start_us + lesson_us;
+        events << j.dump() << '\n';
+    };
+    event(0, {{"type", "participant_joined"}, {"participant", "teacher"}, {"name", "Frau Müller"},
+              {"role", "moderator"}, {"consent", "granted"}});
+    event(0, {{"type", "webcam_started"}, {"participant", "teacher"}, {"track", "t1"}});
+    for (const auto& [from, to] : o.pauses_ms) {
+        event(from * 1000, {{"type", "recording_paused"}});
+        event(to * 1000, {{"type", "recording_resumed"}});
+    }
+    check(static_cast<bool>(events), "write events.jsonl");
+    return lesson;
+}
+
+} // namespace tafel::test
