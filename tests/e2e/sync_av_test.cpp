@@ -137,7 +137,7 @@ void run_sync(const SyncLessonOptions& o, double limit_ms, const std::string& na
 
 } // namespace
 
-TEST_CASE("sync: flash and beep line up in lesson.webm and lesson.mp4 through loss, jitter and reordering",
+TEST_CASE("sync: flash and beep line up in lesson.webm and lesson.mp4 through loss and jitter and reordering",
           "[e2e][sync]") {
     // 24 s with a marker every 2 s: the CTest variant of the 10-minute lesson below.
     run_sync(impaired(24'000, 2'000), 20.0, "sync-sr", 640, 360);
