@@ -27,7 +27,7 @@ struct OutputOptions {
     bool mp4 = true;                     // lesson.mp4: H.264 (libx264) + AAC, moov first (faststart)
     bool audio_only = true;              // + lesson.opus.webm (with webm) and lesson.m4a (with mp4)
     VideoCodec webm_video = VideoCodec::vp9;   // vp9 or vp8
-    int opus_bit_rate = 48'000;          // speech in stereo: transparent well below 64 kb/s
+    int opus_bit_rate = 32'000;          // RFC 6716 §2.1.1: 28–40 kb/s is the sweet spot for fullband speech
     int aac_bit_rate = 64'000;
     std::string title;                   // container metadata
     int keyframe_interval_s = 4;         // at least one keyframe every N seconds

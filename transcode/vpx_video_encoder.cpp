@@ -44,7 +44,7 @@ public:
         cfg.rc_min_quantizer = 4;
         // VP8's Q mode lets the quantizer drift up to the cap on flat slides (37.8 dB slide PSNR
         // with 56, encode_quality_test), so its cap is the quality floor.
-        cfg.rc_max_quantizer = vp9_ ? 52 : 36;
+        cfg.rc_max_quantizer = vp9_ ? 56 : 36;
         cfg.rc_target_bitrate = 1500;   // kb/s; only the ceiling of VP8's Q mode
         cfg.rc_undershoot_pct = 100;
         cfg.rc_overshoot_pct = 100;
@@ -63,7 +63,7 @@ public:
         grid_ = BlockGrid::for_size(options.width, options.height);
         active_.assign(grid_.size(), 1);
 
-        const int cq_level = vp9_ ? 44 : 10;
+        const int cq_level = vp9_ ? 50 : 10;
         if (vp9_) {
             // Realtime speed 8 (vp9_speed_features.c): non-RD mode pick, the fastest preset that
             // still honours the active map. Screen content tuning (VP9E_CONTENT_SCREEN) favours
