@@ -74,8 +74,10 @@ Result<Inbound> parse_inbound(std::string_view payload) {
 }
 
 std::string rfc3339_utc(std::int64_t utc_us) {
-    const auto tp = std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(utc_us / 1000));
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", tp);
+    const std::int64_t ms = utc_us / 1000;
+    const std::int64_t whole = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    const auto tp = std::chrono::sys_seconds(std::chrono::seconds(whole));
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", tp, ms - whole * 1000);
 }
 
 // nlohmann::ordered_json keeps the documented field order, which makes the byte-for-byte
