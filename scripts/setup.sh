@@ -20,6 +20,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libpugixml-dev catch2
   # lesson simulator (linked, not shelled out to)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  libgstreamer-plugins-bad1.0-dev gstreamer1.0-nice   # webrtcbin + libnice: tafel record --bbb (bbb/)
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
   # independent checkers and peers for tests and benchmarks
