@@ -17,5 +17,6 @@ void add_catalog_commands(CLI::App& app, Action& chosen);   // recordings, jobs
 void add_jobs_commands(CLI::App& app, Action& chosen);      // jobs list|show|retry|cancel|purge
 void add_import_command(CLI::App& app, Action& chosen);     // import
 void add_lifecycle_commands(CLI::App& app, Action& chosen);  // gc, audit, verify, recordings delete|retain|export
+void add_reprocess_command(CLI::App& app, Action& chosen);  // reprocess (BigBlueButton archives)
 
 } // namespace tafel::app

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     tafel::app::add_catalog_commands(app, chosen);
     tafel::app::add_lifecycle_commands(app, chosen); // after catalog: adds to `recordings`
     tafel::app::add_import_command(app, chosen);
+    tafel::app::add_reprocess_command(app, chosen);
 
     try {
         app.parse(argc, argv);

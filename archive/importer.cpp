@@ -50,6 +50,27 @@ Result<void> write_recording_json(const fs::path& dir, const ingest::RecordingIn
 
 } // namespace
 
+Result<ArchiveIdentity> identify_archive(const fs::path& archive_dir) {
+    auto events = read_bbb_events(archive_dir / "events.xml");
+    if (!events) return std::unexpected(events.error());
+    auto clock = ArchiveClock::for_archive(*events);
+    if (!clock) {
+        return fail(clock.error().code, fmt::format("{}: {}", (archive_dir / "events.xml").string(), clock.error().message));
+    }
+    const std::vector<Segment> segments = recorded_segments(*events);
+    if (segments.empty()) {
+        return fail(Errc::malformed_input, fmt::format("{}: the recording marks (RecordStatusEvent) enclose no time",
+                                                       (archive_dir / "events.xml").string()));
+    }
+    ArchiveIdentity id;
+    id.meeting_id = events->meeting_id;
+    id.title = events->meeting_name;
+    id.started_utc_us = clock->wall_us(segments.front().start_ms);
+    id.recording_id = tafel::recording_id(events->meeting_id, id.started_utc_us / 1000);
+    for (const auto& s : segments) id.recorded_us += (s.end_ms - s.start_ms) * 1000;
+    return id;
+}
+
 Result<ImportReport> import_archive(const fs::path& archive_dir, const fs::path& raw_dir, const ImportOptions& options) {
     auto events = read_bbb_events(archive_dir / "events.xml");
     if (!events) return std::unexpected(events.error());
@@ -81,6 +102,9 @@ Result<ImportReport> import_archive(const fs::path& archive_dir, const fs::path&
     ingest::RecordingInfo& info = mapper.info();
     report.recording_id = tafel::recording_id(events->meeting_id, clock->wall_us(segments.front().start_ms) / 1000);
     info.id = report.recording_id;
+    report.external_id = events->external_id;
+    report.metadata = events->metadata;
+    for (const auto& p : info.participants) report.participants += p.id == "bbb-conference" ? 0 : 1;
 
     std::string lines;
     for (const auto& e : mapper.events()) lines += e.dump() + "\n";

@@ -45,10 +45,25 @@ struct ImportReport {
     std::map<std::string, int> ignored;     // documented as carrying nothing to render (docs/archive.md)
     std::map<std::string, int> unsupported; // unknown events/shapes: kept, skipped, reported
     std::vector<std::string> warnings;      // anything else a user should see
+    std::string external_id;                // <meeting externalId>
+    std::map<std::string, std::string> metadata; // <metadata …> (meta_* of the create call)
+    int participants = 0;                   // who joined
+
 
     // One line per unsupported name with its count ("" when there are none).
     std::string describe_unsupported() const;
 };
+
+// What an archive will be imported as, without importing it: its recording id (from the
+// meeting id and the first recorded instant) and times. Errors as import_archive's.
+struct ArchiveIdentity {
+    std::string recording_id;
+    std::string meeting_id;
+    std::string title;
+    std::int64_t started_utc_us = 0;
+    std::int64_t recorded_us = 0;
+};
+Result<ArchiveIdentity> identify_archive(const std::filesystem::path& archive_dir);
 
 // Imports `archive_dir` into `raw_dir` (created; must not exist or be empty). The raw
 // recording is written into `<raw_dir>.importing` and renamed, so a failed import leaves
