@@ -1,0 +1,155 @@
+// Reprocessing a tree of archives through the queue: a batch of 50 synthetic archives, 3 of
+// them broken (truncated events.xml, a missing webcam file, an unreadable PDF).
+#include "archive/batch.hpp"
+#include "archive_builder.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sys/wait.h>
+
+using namespace tafel;
+using namespace tafel::archive;
+using namespace tafel::archive::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Media {
+    fs::path webm, opus, pdf;
+};
+
+// One 2-second archive (webcam, conference audio, a deck) with media hard-linked from `m`.
+void make_archive(const fs::path& root, int n, const Media& m) {
+    const std::string meeting = fmt::format("{:040x}-{}", n + 1, 1'700'000'000'000 + n * 3'600'000);
+    ArchiveBuilder a(root / fmt::format("archive-{:02}", n), meeting, "2.4.0");
+    const std::string cam = fmt::format("w_t_cam-{}", n);
+    const std::int64_t t0 = 1'000'000;
+    a.event(t0, "PARTICIPANT", "ParticipantJoinEvent", {{"userId", "w_t"}, {"role", "MODERATOR"}, {"name", "T"}})
+        .event(t0 + 10, "PRESENTATION", "SharePresentationEvent", {{"presentationName", "pres"}, {"share", "true"}})
+        .event(t0 + 20, "VOICE", "StartRecordingEvent", {{"filename", "/var/freeswitch/meetings/" + meeting + ".opus"}})
+        .event(t0 + 500, "WEBRTC", "StartWebRTCShareEvent", {{"filename", "/x/" + cam + ".webm"}, {"stream", cam}})
+        .event(t0 + 1500, "CHAT", "PublicChatEvent", {{"message", "hallo"}, {"sender", "T"}, {"senderId", "w_t"}})
+        .event(t0 + 2000, "PARTICIPANT", "ParticipantLeftEvent", {{"userId", "w_t"}});
+    a.write_events(n == 7 ? 500 : 0); // 7: truncated events.xml
+    fs::create_directories(a.dir() / "audio");
+    fs::create_hard_link(m.opus, a.dir() / "audio" / (meeting + ".opus"));
+    if (n != 23) { // 23: the webcam file is missing
+        fs::create_directories(a.dir() / "video" / meeting);
+        fs::create_hard_link(m.webm, a.dir() / "video" / meeting / (cam + ".webm"));
+    }
+    fs::create_directories(a.dir() / "presentation" / "pres");
+    if (n == 41) { // 41: the PDF is unreadable
+        std::ofstream(a.dir() / "presentation" / "pres" / "pres.pdf") << "%PDF-1.5 but nothing after";
+    } else {
+        fs::create_hard_link(m.pdf, a.dir() / "presentation" / "pres" / "pres.pdf");
+    }
+}
+
+BatchOptions batch_options(const fs::path& tmp) {
+    BatchOptions o;
+    o.roots = {tmp / "archives"};
+    o.data_dir = tmp / "data";
+    o.database_url = "sqlite:" + (tmp / "data" / "tafel.db").string();
+    o.parallel = 2;
+    o.render.output.width = 320;
+    o.render.output.height = 180;
+    o.render.output.frame_rate = Rational{1, 1};
+    o.render.output.threads = 1;
+    o.render.output.mp4 = false;
+    o.poll = std::chrono::milliseconds(50);
+    return o;
+}
+
+void make_batch(const fs::path& tmp, int count) {
+    ArchiveBuilder media(tmp / "media", "m-1700000000000");
+    Media m{media.webcam_webm("cam.webm", 1.5, "green"), media.audio_opus("audio.opus", 2), media.deck("pres", 2)};
+    for (int n = 0; n < count; ++n) make_archive(tmp / "archives", n, m);
+}
+
+} // namespace
+
+TEST_CASE("a batch of 50 archives with 3 broken: 47 published, 3 failed naming why; the re-run skips the 47",
+          "[integration]") {
+    TempDir tmp;
+    make_batch(tmp.path, 50);
+    const BatchOptions options = batch_options(tmp.path);
+
+    int reported = 0;
+    auto first = run_batch(options, {}, [&](const ArchiveResult&) { ++reported; });
+    REQUIRE(first);
+    CHECK(reported == 50);
+    CHECK(first->ok == 47);
+    CHECK(first->failed == 3);
+    CHECK(first->skipped == 0);
+    CHECK_FALSE(first->interrupted);
+    std::map<std::string, std::string> failures;
+    for (const auto& r : first->archives) {
+        if (r.outcome == ArchiveOutcome::failed) failures[r.archive.filename().string()] = r.reason;
+        if (r.outcome != ArchiveOutcome::ok) continue;
+        // Published with its BBB metadata.xml beside the outputs.
+        const fs::path pub = options.data_dir / "published" / r.recording_id;
+        CHECK(fs::file_size(pub / "lesson.webm") > 0);
+        pugi::xml_document doc;
+        REQUIRE(doc.load_file((pub / "metadata.xml").c_str()));
+        CHECK(std::string(doc.child("recording").child_value("id")) == r.recording_id);
+        CHECK(std::string(doc.child("recording").child("playback").child_value("duration")) == "2000");
+        CHECK(std::string(doc.child("recording").child("meeting").attribute("name").value()) == "Mathe 7b");
+    }
+    REQUIRE(failures.size() == 3);
+    CHECK_THAT(failures["archive-07"], Catch::Contains("events.xml") && Catch::Contains("byte"));
+    CHECK_THAT(failures["archive-23"], Catch::Contains("w_t_cam-23.webm") && Catch::Contains("StartWebRTCShareEvent"));
+    CHECK_THAT(failures["archive-41"], Catch::Contains("pres.pdf") && Catch::Contains("not a readable PDF"));
+    // Nothing half-published and no work folder left.
+    CHECK(fs::is_empty(options.data_dir / "tmp"));
+    const auto summary = summary_table(*first);
+    CHECK_THAT(summary, Catch::Contains("47 ok, 3 failed, 0 skipped"));
+
+    auto second = run_batch(options, {}, {});
+    REQUIRE(second);
+    CHECK(second->skipped == 47);
+    CHECK(second->ok == 0);
+    CHECK(second->failed == 3); // still broken, still reported
+}
+
+TEST_CASE("tafel reprocess: exit code, report file, dry run, resume", "[integration]") {
+    TempDir tmp;
+    make_batch(tmp.path, 3); // archive-00..02, all good
+    // One broken archive beside them: a truncated events.xml.
+    fs::create_directories(tmp.path / "archives" / "broken");
+    std::ofstream(tmp.path / "archives" / "broken" / "events.xml") << "<recording meeting_id=\"x-1700000000000\"><event ";
+    const fs::path tafel_bin = fs::path(TAFEL_BINARY_DIR) / "app" / "tafel";
+    REQUIRE(fs::exists(tafel_bin));
+    const auto run = [&](const std::string& args) {
+        const std::string cmd = fmt::format("'{}' reprocess '{}' --data-dir '{}' --formats webm {} > '{}' 2>&1",
+                                            tafel_bin.string(), (tmp.path / "archives").string(),
+                                            (tmp.path / "data").string(), args, (tmp.path / "out.txt").string());
+        const int status = std::system(cmd.c_str());
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    const auto output = [&] {
+        std::ifstream in(tmp.path / "out.txt");
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+
+    CHECK(run("--dry-run") == 1); // the broken one already fails identification
+    CHECK_THAT(output(), Catch::Contains("0 ok, 1 failed"));
+    CHECK_FALSE(fs::exists(tmp.path / "data" / "published"));
+
+    CHECK(run("--parallel 2 --report '" + (tmp.path / "report.json").string() + "'") == 1);
+    INFO(output());
+    CHECK_THAT(output(), Catch::Contains("3 ok, 1 failed, 0 skipped") && Catch::Contains("broken/events.xml"));
+    std::ifstream report(tmp.path / "report.json");
+    const auto j = nlohmann::json::parse(report);
+    CHECK(j["ok"] == 3);
+    CHECK(j["failed"] == 1);
+    CHECK(j["archives"].size() == 4);
+
+    fs::remove_all(tmp.path / "archives" / "broken");
+    CHECK(run("") == 0);
+    CHECK_THAT(output(), Catch::Contains("0 ok, 0 failed, 3 skipped"));
+}
