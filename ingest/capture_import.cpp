@@ -2,7 +2,7 @@
 
 #include "core/ids.hpp"
 #include "ingest/byte_order.hpp"
-#include "ingest/capture_file.hpp"
+#include "ingest/capture_import_source.hpp"
 #include "ingest/h264_depacketizer.hpp"
 #include "ingest/pcap_writer.hpp"
 #include "ingest/rtp_packet.hpp"
@@ -83,9 +83,18 @@ struct OutTrack {
 
 Result<ImportSummary> import_capture(const std::filesystem::path& capture, const std::filesystem::path& raw_root,
                                      const ImportOptions& options) {
+    return import_captures({capture}, raw_root, options);
+}
+
+Result<ImportSummary> import_captures(const std::vector<std::filesystem::path>& captures,
+                                      const std::filesystem::path& raw_root, const ImportOptions& options) {
+    if (captures.empty()) return fail(Errc::invalid_argument, "import: no capture given");
+    const std::filesystem::path& capture = captures.front();
     // Pass 1: the RTP sources and their times.
-    auto file = CaptureFile::open(capture);
+    auto file = ImportSource::open(captures);
     if (!file) return std::unexpected(file.error());
+    // .mjr files describe their own streams; --stream/--sdp still take precedence.
+    const std::vector<StreamDescription>& described = options.streams.empty() ? file->described() : options.streams;
     std::map<std::uint32_t, SourceStats> sources;
     std::vector<std::uint32_t> order;   // sources in order of appearance
     std::optional<std::int64_t> first_ns;
@@ -122,13 +131,13 @@ Result<ImportSummary> import_capture(const std::filesystem::path& capture, const
     std::vector<std::pair<std::uint32_t, StreamDescription>> chosen;
     for (const auto ssrc : order) {
         const SourceStats& s = sources.at(ssrc);
-        if (options.streams.empty()) {
+        if (described.empty()) {
             auto d = detect(ssrc, s);
             if (!d) return std::unexpected(d.error());
             chosen.emplace_back(ssrc, *d);
             continue;
         }
-        for (const auto& d : options.streams) {
+        for (const auto& d : described) {
             if (d.port == s.port && (!d.payload_type || *d.payload_type == s.payload_type)) {
                 chosen.emplace_back(ssrc, d);
                 chosen.back().second.payload_type = s.payload_type;
@@ -138,7 +147,7 @@ Result<ImportSummary> import_capture(const std::filesystem::path& capture, const
     }
     if (chosen.empty()) {
         return fail(Errc::not_found, fmt::format("{}: no RTP stream {}", capture.string(),
-                                                 options.streams.empty() ? "found" : "matches the described ports"));
+                                                 described.empty() ? "found" : "matches the described ports"));
     }
 
     RecordingInfo info;
@@ -188,7 +197,7 @@ Result<ImportSummary> import_capture(const std::filesystem::path& capture, const
 
     // Pass 2: each source's RTP and RTCP into its track.
     ImportSummary summary;
-    file = CaptureFile::open(capture);
+    file = ImportSource::open(captures);
     if (!file) return std::unexpected(file.error());
     for (;;) {
         auto d = file->next();

@@ -1,5 +1,6 @@
 #pragma once
-// `tafel import`: turns a packet capture of RTP (pcap or pcapng from any tool) into a raw
+// `tafel import`: turns a packet capture of RTP (pcap or pcapng from any tool, or Janus .mjr
+// recordings) into a raw
 // recording folder exactly like the recorder writes (docs/architecture.md, "Contract: the
 // raw recording"), so that it renders like a live lesson. Each RTP source (SSRC) becomes a
 // track; its RTCP (muxed or on the next port) goes with it, so sender reports still sync.
@@ -34,5 +35,11 @@ struct ImportSummary {
 // cannot be told (describe it with --stream or --sdp).
 Result<ImportSummary> import_capture(const std::filesystem::path& capture, const std::filesystem::path& raw_root,
                                      const ImportOptions& options);
+
+// The same for several inputs: one pcap/pcapng, or the Janus recordings (.mjr, v1 or v2) of
+// one session — one file per stream, merged by their frame times (ingest/mjr_reader.hpp).
+// An .mjr names its codec, so its streams need no detection; the first file names the lesson.
+Result<ImportSummary> import_captures(const std::vector<std::filesystem::path>& captures,
+                                      const std::filesystem::path& raw_root, const ImportOptions& options);
 
 } // namespace tafel::ingest
