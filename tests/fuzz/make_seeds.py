@@ -61,6 +61,28 @@ def vp8_payload(first, key=False, picture_id=0x1234, size=40):
     return desc + bytes(data)
 
 
+def vp9_payload(b, e, key=False, picture_id=0x1234, size=40, flexible=False, layer=None, ss=False):
+    """RFC 9628 4.2: I P L F B E V Z, a 15-bit picture ID; L adds the layer byte (+ TL0PICIDX
+    when not flexible); V adds a scalability structure for one 640x360 layer (4.2.1)."""
+    b0 = 0x80 | (0 if key else 0x40) | (0x20 if layer is not None else 0) | (0x10 if flexible else 0)
+    b0 |= (0x08 if b else 0) | (0x04 if e else 0) | (0x02 if ss else 0)
+    desc = bytes([b0]) + struct.pack("!H", 0x8000 | picture_id)
+    if layer is not None:
+        desc += bytes([layer << 1]) + (b"" if flexible else b"\x05")
+    if flexible and not key:
+        desc += b"\x02"  # one reference: P_DIFF 1, N 0
+    if ss:
+        desc += bytes([0x18]) + struct.pack("!HH", 640, 360) + bytes([1, 0x04, 0x01])
+    data = bytearray(size)
+    if b and key:
+        data[0:4] = b"\x82\x49\x83\x42"  # frame marker, profile 0, keyframe, sync code
+    return desc + bytes(data)
+
+
+def nal(kind, body, nri=3):
+    return bytes([(nri << 5) | kind]) + body
+
+
 def stream(packets):
     """tests/fuzz/packet_stream.hpp: [control][length][payload] per packet."""
     out = b""
@@ -136,11 +158,45 @@ def main():
                                                 (True, True, 1, b"\xfb\x03\1\2"), (True, True, 2, b"\x0b\x06\1"),
                                                 (True, True, 0, b"\xfb\x00")]))
 
+    vp9_frame = lambda key, pid, **kw: [(False, True, 1, vp9_payload(True, False, key, pid, **kw)),
+                                        (True, False, 1, vp9_payload(False, True, key, pid, **kw))]
+    write("vp9_depacketizer", "non_flexible", stream(vp9_frame(True, 1, ss=True) + vp9_frame(False, 2) + vp9_frame(False, 3)))
+    write("vp9_depacketizer", "flexible", stream(vp9_frame(True, 1, flexible=True) + vp9_frame(False, 2, flexible=True)))
+    write("vp9_depacketizer", "spatial_layers",
+          stream([(False, True, 1, vp9_payload(True, True, True, 1, layer=0)),
+                  (True, False, 1, vp9_payload(True, True, True, 1, layer=1)),
+                  (False, True, 1, vp9_payload(True, True, False, 2, layer=0)),
+                  (True, False, 3, vp9_payload(True, True, False, 2, layer=1))]))
+
+    sps = nal(7, b"\x42\xc0\x1e\xda\x02\x80\xbf\xe5\xc0\x44")
+    pps = nal(8, b"\xce\x3c\x80")
+    idr = nal(5, b"\x88\x84" + bytes(30))
+    p_slice = nal(1, b"\x9a\x02" + bytes(30), nri=2)
+    stap = bytes([0x18]) + b"".join(struct.pack("!H", len(n)) + n for n in (sps, pps))
+    fu = lambda n, s_bit, e_bit, part: bytes([(n[0] & 0xE0) | 28, (0x80 if s_bit else 0) | (0x40 if e_bit else 0) | (n[0] & 0x1F)]) + part
+    write("h264_depacketizer", "single_nal", stream([(False, True, 1, sps), (False, False, 1, pps), (True, False, 1, idr),
+                                                     (True, True, 1, p_slice)]))
+    write("h264_depacketizer", "stap_a_fu_a", stream([(False, True, 1, stap), (False, False, 1, fu(idr, True, False, idr[1:16])),
+                                                      (True, False, 1, fu(idr, False, True, idr[16:])),
+                                                      (True, True, 1, fu(p_slice, True, True, p_slice[1:]))]))
+    write("h264_depacketizer", "fu_a_loss", stream([(False, True, 1, stap), (False, False, 1, fu(idr, True, False, idr[1:16])),
+                                                    (True, False, 2, fu(idr, False, True, idr[16:])),
+                                                    (True, True, 1, p_slice)]))
+
     recs = [ipv4_udp(opus), ipv4_udp(vp8), ipv4_udp(rtcp["sr_sdes"])]
     write("pcap_reader", "tafel_ns", pcap(recs))
     write("pcap_reader", "usec_big_endian", pcap(recs, magic=0xA1B2C3D4, endian=">"))
     write("pcap_reader", "torn_tail", pcap(recs)[:-7])
     write("pcap_reader", "not_udp", pcap([ipv4_udp(opus)[:9] + b"\x06" + ipv4_udp(opus)[10:], recs[0]]))
+
+    # Janus recordings (janus-gateway record.c): v2 header + "MEET" frames, v1 "MEETECHO" frames.
+    info = b'{"t":"v","c":"vp8","s":1700000000000000,"u":1700000000010000}'
+    v2 = b"MJR00002" + struct.pack("!H", len(info)) + info
+    for i, pkt in enumerate([vp8, rtp(96, 101, 93000, 0xBBBB, vp8_payload(True, False, 2), marker=True)]):
+        v2 += b"MEET" + struct.pack("!IH", 33 * i, len(pkt)) + pkt
+    write("mjr_reader", "v2_vp8", v2)
+    write("mjr_reader", "v2_torn", v2[:-5])
+    write("mjr_reader", "v1_audio", b"MEETECHO" + struct.pack("!H", 5) + b"audio" + b"MEETECHO" + struct.pack("!H", len(opus)) + opus)
 
 
 if __name__ == "__main__":
