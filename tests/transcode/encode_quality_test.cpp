@@ -142,8 +142,8 @@ TEST_CASE("Encoded slides keep a slide-area PSNR of 38 dB, and frames where only
     INFO((set ? std::string() : set.error().describe()));
     REQUIRE(set.has_value());
 
-    // 6 s: slide 1, a slide change (forced keyframe) at 3 s, slide 2.
-    constexpr int frames = 6 * k_fps, change = 3 * k_fps;
+    // 4 s: slide 1, a slide change (forced keyframe) at 2 s, slide 2.
+    constexpr int frames = 4 * k_fps, change = 2 * k_fps;
     std::vector<std::vector<std::uint8_t>> sent;
     Picture picture;
     for (int i = 0; i < frames; ++i) {
