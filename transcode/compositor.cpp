@@ -8,6 +8,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <utility>
@@ -31,6 +32,7 @@ using Sws = std::unique_ptr<SwsContext, SwsDeleter>;
 
 // Cairo's ARGB32 is a native-endian 32-bit word; FFmpeg calls that layout RGB32.
 constexpr AVPixelFormat k_cairo_format = AV_PIX_FMT_RGB32;
+constexpr int k_poll_margin = 16; // px between the poll card and the slide area's edge
 
 void set_rgb(cairo_t* cr, std::uint32_t rgb) {
     cairo_set_source_rgb(cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0, (rgb & 0xff) / 255.0);
@@ -59,6 +61,52 @@ void paint_image(cairo_t* cr, const ArgbImage& image, const Rect& area) {
     cairo_restore(cr);
 }
 
+// A camera or screen picture scaled once per new picture into its place (aspect kept).
+struct ScaledPicture {
+    I420Frame source;          // latest picture, not yet scaled
+    bool pending = false;
+    bool present = false;
+    ArgbImage scaled;
+    Rect rect;
+    Sws sws;                   // I420 → ARGB32 at the target size (cached per geometry)
+
+    void set(const I420Frame& picture) {
+        source = picture;
+        pending = true;
+        present = true;
+    }
+    Result<void> scale_into(const Rect& area) {
+        if (!pending) return {};
+        pending = false;
+        const I420Frame& src = source;
+        rect = fit_keep_aspect(area, src.width, src.height);
+        if (rect.empty()) return {};
+        ArgbImage& dst = scaled;
+        if (dst.width != rect.w || dst.height != rect.h) {
+            dst.width = rect.w;
+            dst.height = rect.h;
+            dst.stride = cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, dst.width);
+            dst.pixels.assign(static_cast<std::size_t>(dst.stride) * static_cast<std::size_t>(dst.height), 0);
+        }
+        // Cached: a new context only when the picture's or the target's geometry changes.
+        sws.reset(sws_getCachedContext(sws.release(), src.width, src.height, AV_PIX_FMT_YUV420P, dst.width, dst.height,
+                                       k_cairo_format, SWS_BILINEAR, nullptr, nullptr, nullptr));
+        if (!sws) return fail(Errc::codec, fmt::format("swscale: cannot scale a {}x{} picture", src.width, src.height));
+        const std::uint8_t* src_planes[4] = {src.y.data(), src.u.data(), src.v.data(), nullptr};
+        const int src_strides[4] = {src.stride_y, src.stride_uv, src.stride_uv, 0};
+        std::uint8_t* dst_planes[4] = {dst.pixels.data(), nullptr, nullptr, nullptr};
+        const int dst_strides[4] = {dst.stride, 0, 0, 0};
+        sws_scale(sws.get(), src_planes, src_strides, 0, src.height, dst_planes, dst_strides);
+        return {};
+    }
+};
+
+struct Tile {
+    TileSpec spec;
+    Rect rect;
+    ScaledPicture picture;
+};
+
 } // namespace
 
 struct Compositor::Impl {
@@ -68,23 +116,25 @@ struct Compositor::Impl {
     std::unique_ptr<cairo_t, CairoDeleter> cr;
 
     std::shared_ptr<const ArgbImage> slide;
+    PageMapping mapping;
+    std::vector<Shape> shapes;
+    CursorState cursor;
+    ScaledPicture screen;
+    std::vector<Tile> tiles;
+    std::shared_ptr<const ArgbImage> poll;
     std::shared_ptr<const ArgbImage> chat;
-    I420Frame webcam_source;     // latest picture, not yet scaled
-    bool webcam_pending = false;
-    bool has_webcam = false;
-    ArgbImage webcam_scaled;     // the picture at its fitted size inside the tile
-    Rect webcam_rect;
 
-    Sws webcam_sws;              // I420 → ARGB32 at the tile size (cached per geometry)
     Sws output_sws;              // ARGB32 canvas → I420, once per composition
     std::map<std::pair<int, int>, Sws> rect_sws; // ARGB32 → I420 of a dirty rectangle, per size
     I420Frame output;
     std::vector<Rect> dirty;     // what to redraw on the next frame(); the whole frame first
     std::uint64_t compositions = 0;
     std::uint64_t partial_compositions = 0;
+    std::int64_t converted_pixels = 0;
 
     void mark(const Rect& r);
-    Result<void> scale_webcam();
+    Rect poll_rect() const;
+    Tile* tile(const std::string& key);
     Result<void> compose(const Rect& area);
 };
 
@@ -100,6 +150,7 @@ Result<Compositor> Compositor::create(const LessonLayout& layout) {
     }
     auto impl = std::make_unique<Impl>();
     impl->layout = layout;
+    impl->mapping.content = layout.slide;
     ArgbImage& c = impl->canvas;
     c.width = layout.width;
     c.height = layout.height;
@@ -121,9 +172,9 @@ Result<Compositor> Compositor::create(const LessonLayout& layout) {
 
 const LessonLayout& Compositor::layout() const { return impl_->layout; }
 std::uint64_t Compositor::compositions() const { return impl_->compositions; }
-ArgbImage Compositor::canvas() const { return impl_->canvas; }
-
+const ArgbImage& Compositor::canvas() const { return impl_->canvas; }
 std::uint64_t Compositor::partial_compositions() const { return impl_->partial_compositions; }
+std::int64_t Compositor::converted_pixels() const { return impl_->converted_pixels; }
 
 // A changed part redraws only its own rectangle, rounded out to even coordinates so that
 // the I420 conversion of the rectangle covers whole chroma samples.
@@ -131,6 +182,7 @@ void Compositor::Impl::mark(const Rect& r) {
     if (r.empty()) return;
     const int x0 = std::max(0, r.x & ~1), y0 = std::max(0, r.y & ~1);
     const int x1 = std::min(layout.width, (r.right() + 1) & ~1), y1 = std::min(layout.height, (r.bottom() + 1) & ~1);
+    if (x1 <= x0 || y1 <= y0) return;
     const Rect even{x0, y0, x1 - x0, y1 - y0};
     for (const Rect& d : dirty) {
         if (d.contains(even)) return;
@@ -138,54 +190,108 @@ void Compositor::Impl::mark(const Rect& r) {
     dirty.push_back(even);
 }
 
+Rect Compositor::Impl::poll_rect() const {
+    if (!poll || poll->empty() || layout.slide.empty()) return {};
+    const Rect& s = layout.slide;
+    return Rect{s.x + k_poll_margin, std::max(s.y, s.bottom() - k_poll_margin - poll->height),
+                std::min(poll->width, s.w), std::min(poll->height, s.h)};
+}
+
+Tile* Compositor::Impl::tile(const std::string& key) {
+    auto it = std::find_if(tiles.begin(), tiles.end(), [&](const Tile& t) { return t.spec.key == key; });
+    return it == tiles.end() ? nullptr : &*it;
+}
+
 void Compositor::set_slide(std::shared_ptr<const ArgbImage> slide) {
     if (slide == impl_->slide) return;
     impl_->slide = std::move(slide);
+    if (!impl_->screen.present) impl_->mark(impl_->layout.slide);
+}
+
+void Compositor::set_page_mapping(const PageMapping& mapping) {
+    if (mapping == impl_->mapping) return;
+    impl_->mapping = mapping;
+    if (!impl_->screen.present) impl_->mark(impl_->layout.slide);
+}
+
+void Compositor::set_shapes(std::vector<Shape> shapes) {
+    if (shapes == impl_->shapes) return;
+    impl_->shapes = std::move(shapes);
+    if (!impl_->screen.present) impl_->mark(impl_->mapping.content);
+}
+
+void Compositor::set_cursor(const CursorState& cursor) {
+    if (cursor == impl_->cursor) return;
+    if (!impl_->screen.present) {
+        impl_->mark(cursor_bounds(impl_->mapping, impl_->cursor));
+        impl_->mark(cursor_bounds(impl_->mapping, cursor));
+    }
+    impl_->cursor = cursor;
+}
+
+void Compositor::set_screen(const I420Frame& picture) {
+    if (picture.empty()) return;
+    impl_->screen.set(picture);
     impl_->mark(impl_->layout.slide);
+}
+
+void Compositor::clear_screen() {
+    if (!impl_->screen.present) return;
+    impl_->screen.present = false;
+    impl_->screen.pending = false;
+    impl_->mark(impl_->layout.slide);
+}
+
+void Compositor::set_tiles(std::vector<TileSpec> specs) {
+    Impl& s = *impl_;
+    specs.resize(std::min<std::size_t>(specs.size(), static_cast<std::size_t>(s.layout.max_tiles())));
+    bool same = specs.size() == s.tiles.size();
+    for (std::size_t k = 0; same && k < specs.size(); ++k) same = specs[k] == s.tiles[k].spec;
+    if (same) return;
+    // Keep each participant's last picture: a reorder must not blank their tile.
+    std::vector<Tile> tiles;
+    const auto rects = s.layout.tile_rects(static_cast<int>(specs.size()));
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+        Tile t;
+        if (Tile* old = s.tile(specs[k].key)) {
+            t.picture.source = std::move(old->picture.source);
+            t.picture.present = old->picture.present;
+            t.picture.pending = t.picture.present;
+        }
+        t.spec = std::move(specs[k]);
+        t.rect = rects[k];
+        tiles.push_back(std::move(t));
+    }
+    s.tiles = std::move(tiles);
+    s.mark(s.layout.webcam);
+}
+
+void Compositor::set_tile_picture(const std::string& key, const I420Frame& picture) {
+    Tile* t = impl_->tile(key);
+    if (t == nullptr || picture.empty()) return;
+    t->picture.set(picture);
+    impl_->mark(t->rect);
+}
+
+void Compositor::clear_tile_picture(const std::string& key) {
+    Tile* t = impl_->tile(key);
+    if (t == nullptr || !t->picture.present) return;
+    t->picture.present = false;
+    t->picture.pending = false;
+    impl_->mark(t->rect);
+}
+
+void Compositor::set_poll(std::shared_ptr<const ArgbImage> card) {
+    if (card == impl_->poll) return;
+    impl_->mark(impl_->poll_rect());
+    impl_->poll = std::move(card);
+    impl_->mark(impl_->poll_rect());
 }
 
 void Compositor::set_chat(std::shared_ptr<const ArgbImage> panel) {
     if (panel == impl_->chat) return;
     impl_->chat = std::move(panel);
     impl_->mark(impl_->layout.chat);
-}
-
-void Compositor::set_webcam(const I420Frame& picture) {
-    if (picture.empty()) return;
-    impl_->webcam_source = picture;
-    impl_->webcam_pending = true;
-    impl_->has_webcam = true;
-    impl_->mark(impl_->layout.webcam);
-}
-
-void Compositor::clear_webcam() {
-    if (!impl_->has_webcam) return;
-    impl_->has_webcam = false;
-    impl_->webcam_pending = false;
-    impl_->mark(impl_->layout.webcam);
-}
-
-Result<void> Compositor::Impl::scale_webcam() {
-    const I420Frame& src = webcam_source;
-    webcam_rect = fit_keep_aspect(layout.webcam, src.width, src.height);
-    if (webcam_rect.empty()) return {};
-    ArgbImage& dst = webcam_scaled;
-    if (dst.width != webcam_rect.w || dst.height != webcam_rect.h) {
-        dst.width = webcam_rect.w;
-        dst.height = webcam_rect.h;
-        dst.stride = cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, dst.width);
-        dst.pixels.assign(static_cast<std::size_t>(dst.stride) * static_cast<std::size_t>(dst.height), 0);
-    }
-    // Cached: a new context only when the camera's or the tile's geometry changes.
-    webcam_sws.reset(sws_getCachedContext(webcam_sws.release(), src.width, src.height, AV_PIX_FMT_YUV420P, dst.width,
-                                          dst.height, k_cairo_format, SWS_BILINEAR, nullptr, nullptr, nullptr));
-    if (!webcam_sws) return fail(Errc::codec, fmt::format("swscale: cannot scale a {}x{} webcam picture", src.width, src.height));
-    const std::uint8_t* src_planes[4] = {src.y.data(), src.u.data(), src.v.data(), nullptr};
-    const int src_strides[4] = {src.stride_y, src.stride_uv, src.stride_uv, 0};
-    std::uint8_t* dst_planes[4] = {dst.pixels.data(), nullptr, nullptr, nullptr};
-    const int dst_strides[4] = {dst.stride, 0, 0, 0};
-    sws_scale(webcam_sws.get(), src_planes, src_strides, 0, src.height, dst_planes, dst_strides);
-    return {};
 }
 
 // Redraws every layer inside `area` (clipped: Cairo touches only those pixels) and
@@ -197,22 +303,43 @@ Result<void> Compositor::Impl::compose(const Rect& area) {
     cairo_clip(c);
     set_rgb(c, k_background_rgb);
     cairo_paint(c);
-    if (slide) paint_image(c, *slide, layout.slide);
-    if (has_webcam) {
-        if (webcam_pending) {
-            if (auto scaled = scale_webcam(); !scaled) {
+    if (!layout.slide.empty() && layout.slide.overlaps(area)) {
+        if (screen.present) {
+            if (auto scaled = screen.scale_into(layout.slide); !scaled) {
                 cairo_restore(c);
                 return scaled;
             }
-            webcam_pending = false;
+            paint_image(c, screen.scaled, screen.rect);
+        } else {
+            if (slide) paint_image(c, *slide, layout.slide);
+            paint_shapes(c, mapping, shapes);
+            paint_cursor(c, mapping, cursor);
         }
-        paint_image(c, webcam_scaled, webcam_rect);
-    } else {
-        set_rgb(c, k_webcam_placeholder_rgb);
-        cairo_rectangle(c, layout.webcam.x, layout.webcam.y, layout.webcam.w, layout.webcam.h);
-        cairo_fill(c);
     }
-    if (chat) paint_image(c, *chat, layout.chat);
+    if (const Rect p = poll_rect(); !p.empty() && p.overlaps(area)) paint_image(c, *poll, p);
+    if (!layout.webcam.empty() && layout.webcam.overlaps(area)) {
+        if (tiles.empty()) {
+            set_rgb(c, k_webcam_placeholder_rgb);
+            cairo_rectangle(c, layout.webcam.x, layout.webcam.y, layout.webcam.w, layout.webcam.h);
+            cairo_fill(c);
+        }
+        for (Tile& t : tiles) {
+            if (!t.rect.overlaps(area)) continue;
+            if (t.picture.present) {
+                if (auto scaled = t.picture.scale_into(t.rect); !scaled) {
+                    cairo_restore(c);
+                    return scaled;
+                }
+                set_rgb(c, k_webcam_placeholder_rgb);
+                cairo_rectangle(c, t.rect.x, t.rect.y, t.rect.w, t.rect.h);
+                cairo_fill(c);
+                paint_image(c, t.picture.scaled, t.picture.rect);
+            } else {
+                paint_initials(c, t.rect, t.spec.name, t.spec.rgb);
+            }
+        }
+    }
+    if (chat && !layout.chat.empty()) paint_image(c, *chat, layout.chat);
     cairo_restore(c);
     cairo_surface_flush(surface.get());
 
@@ -238,6 +365,7 @@ Result<void> Compositor::Impl::compose(const Rect& area) {
                                    at(output.v.data(), output.stride_uv, area.x / 2, area.y / 2), nullptr};
     const int dst_strides[4] = {output.stride_y, output.stride_uv, output.stride_uv, 0};
     sws_scale(sws, src_planes, src_strides, 0, area.h, dst_planes, dst_strides);
+    converted_pixels += static_cast<std::int64_t>(area.w) * area.h;
     return {};
 }
 

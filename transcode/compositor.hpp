@@ -1,23 +1,38 @@
 #pragma once
-// Composes one output frame of the lesson video from its parts — the slide image, the
-// webcam picture scaled into its tile (aspect kept), the chat panel — on a Cairo ARGB32
+// Composes one output frame of the lesson video from its parts — the slide image with the
+// whiteboard and cursor over it (or the screen share in its place), the poll card, up to
+// four webcam tiles (a picture scaled into the tile, aspect kept, or the participant's
+// initials on a coloured tile when the camera is off), the chat panel — on a Cairo ARGB32
 // canvas, and converts it to I420 once (libswscale, BT.601 limited range). Nothing is
 // redrawn unless a part changed since the last frame: between changes the previous I420
 // frame is handed out again, so a 15 fps lesson of still slides costs almost nothing; and
-// a change redraws and converts only its own area (a new webcam picture: the webcam tile).
+// a change redraws and converts only its own area (a new webcam picture: its tile; a
+// cursor move: the cursor's old and new spot).
 #include "core/error.hpp"
 #include "transcode/argb_image.hpp"
 #include "transcode/i420_frame.hpp"
 #include "transcode/lesson_layout.hpp"
+#include "transcode/overlay_painter.hpp"
+#include "transcode/whiteboard.hpp"
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace tafel::transcode {
 
-// Colours (0xRRGGBB) of the canvas behind everything and of the webcam tile without video.
+// Colours (0xRRGGBB) of the canvas behind everything and of the webcam area without tiles.
 inline constexpr std::uint32_t k_background_rgb = 0x202124;
 inline constexpr std::uint32_t k_webcam_placeholder_rgb = 0x3C4043;
+
+// One webcam tile: who (key = participant id), the name for the initials, their colour.
+struct TileSpec {
+    std::string key;
+    std::string name;
+    std::uint32_t rgb = 0;
+    friend bool operator==(const TileSpec&, const TileSpec&) = default;
+};
 
 class Compositor {
 public:
@@ -30,10 +45,22 @@ public:
     // The slide image for layout().slide (rendered at that size; another size is scaled).
     // A null pointer shows no slide (the background). Same pointer again: no redraw.
     void set_slide(std::shared_ptr<const ArgbImage> slide);
-    // A new webcam picture (copied; scaled into the webcam tile on the next frame()).
-    void set_webcam(const I420Frame& picture);
-    // No webcam (e.g. before the teacher's first frame): the placeholder tile.
-    void clear_webcam();
+    // Where the page lies in the slide area, for the whiteboard and the cursor.
+    void set_page_mapping(const PageMapping& mapping);
+    // The whiteboard shapes of the shown page (page fractions), in drawing order.
+    void set_shapes(std::vector<Shape> shapes);
+    void set_cursor(const CursorState& cursor);
+    // A screen-share picture (copied), shown instead of the slide, whiteboard and cursor.
+    void set_screen(const I420Frame& picture);
+    void clear_screen();
+    // The tiles in order (the current speaker first); at most layout().max_tiles() are shown.
+    void set_tiles(std::vector<TileSpec> tiles);
+    // A new camera picture for tile `key` (copied; ignored when no tile has that key).
+    void set_tile_picture(const std::string& key, const I420Frame& picture);
+    // The camera of `key` is off: its initials are shown.
+    void clear_tile_picture(const std::string& key);
+    // The poll results card (drawn at the bottom left of the slide area), or null for none.
+    void set_poll(std::shared_ptr<const ArgbImage> card);
     // The chat panel image for layout().chat.
     void set_chat(std::shared_ptr<const ArgbImage> panel);
 
@@ -41,12 +68,13 @@ public:
     // stays valid until the next non-const call.
     Result<const I420Frame*> frame();
 
-    // The composed canvas as ARGB32 (after frame()); for tests and thumbnails.
-    ArgbImage canvas() const;
+    // The composed canvas as ARGB32 (after frame()); for tests, thumbnails and the poster.
+    const ArgbImage& canvas() const;
 
     const LessonLayout& layout() const;
-    std::uint64_t compositions() const; // how many times the frame was actually redrawn
+    std::uint64_t compositions() const;         // how many times the frame was actually redrawn
     std::uint64_t partial_compositions() const; // areas redrawn alone (the rest of the frame kept)
+    std::int64_t converted_pixels() const;      // pixels converted to I420 so far
 
     struct Impl;
 

@@ -1,9 +1,20 @@
 #pragma once
 // Where each element of the lesson video goes. The default is 1280x720: the slide on the
-// left (960x720, the slide letterboxed inside it), the teacher's webcam at the top right
-// (320x180, 16:9) and the chat panel below it (320x540). Exposed so that tests and the
-// manifest can name the regions.
+// left (960x720, the slide letterboxed inside it), the webcam column at the top right
+// (320x180, 16:9: one tile, or 2x2 tiles of 160x90 for 2..4 people) and the chat panel
+// below it (320x540). Presets (issue 5 item 2), chosen per recording:
+//   default      as above
+//   no_webcams   slide 960x720, chat 320x720
+//   webcams_only up to 4 tiles over the whole frame
+//   screen_share the slide/screen-share area over the whole frame, the webcam tile(s) in a
+//                256x144 box at the bottom right over it, no chat
+// An empty rectangle means "not shown". Exposed so that tests and the manifest can name
+// the regions.
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace tafel::transcode {
 
@@ -25,16 +36,29 @@ struct Rect {
     friend bool operator==(const Rect&, const Rect&) = default;
 };
 
+enum class LayoutPreset { standard, no_webcams, webcams_only, screen_share };
+
+// "default", "no_webcams", "webcams_only", "screen_share" (also with '-' or ' ' for '_').
+std::optional<LayoutPreset> parse_layout_preset(std::string_view name);
+std::string to_string(LayoutPreset preset);
+
 struct LessonLayout {
     int width = 1280;
     int height = 720;
+    LayoutPreset preset = LayoutPreset::standard;
     Rect slide{0, 0, 960, 720};
     Rect webcam{960, 0, 320, 180};
     Rect chat{960, 180, 320, 540};
 
-    // The default layout scaled to `width` x `height` (both > 0): the same proportions,
-    // rounded to whole pixels so that the three areas still tile the frame exactly.
-    static LessonLayout for_size(int width, int height);
+    // A preset scaled to `width` x `height` (both > 0): the same proportions, rounded to
+    // whole pixels so that the areas still tile the frame exactly.
+    static LessonLayout for_size(int width, int height, LayoutPreset preset = LayoutPreset::standard);
+
+    // At most this many webcam tiles (0 when the preset shows none).
+    int max_tiles() const { return webcam.empty() ? 0 : 4; }
+    // The rectangles of `count` tiles inside `webcam`, the first (the current speaker) first:
+    // one tile fills the area; two to four share it as a 2x2 grid.
+    std::vector<Rect> tile_rects(int count) const;
 };
 
 // The largest rectangle with the aspect ratio src_w:src_h that fits inside `area`, centred

@@ -32,6 +32,7 @@ std::string mime_for(const std::filesystem::path& file) {
     const auto ext = file.extension().string();
     if (ext == ".webm") return "video/webm";
     if (ext == ".mp4") return "video/mp4";
+    if (ext == ".m4a") return "audio/mp4";
     if (ext == ".json") return "application/json";
     if (ext == ".vtt") return "text/vtt";
     if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
@@ -57,7 +58,8 @@ Result<void> write_manifest_json(const std::filesystem::path& file, const Lesson
         {"started_utc_us", m.started_utc_us},
         {"files", files},
         {"layout",
-         {{"width", m.layout.width},
+         {{"preset", to_string(m.layout.preset)},
+          {"width", m.layout.width},
           {"height", m.layout.height},
           {"slide", rect_json(m.layout.slide)},
           {"webcam", rect_json(m.layout.webcam)},

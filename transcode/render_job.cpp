@@ -1,119 +1,74 @@
 #include "transcode/render_job.hpp"
 
 #include "core/log.hpp"
-#include "transcode/audio_decoder.hpp"
 #include "transcode/audio_mixer.hpp"
 #include "transcode/compositor.hpp"
 #include "transcode/file_track.hpp"
 #include "transcode/lesson_layout.hpp"
 #include "transcode/lesson_manifest.hpp"
+#include "transcode/lesson_scene.hpp"
+#include "transcode/lesson_sidecars.hpp"
 #include "transcode/lesson_timeline.hpp"
+#include "transcode/audio_feed.hpp"
 #include "transcode/pause_map.hpp"
 #include "transcode/slide_renderer.hpp"
-#include "transcode/video_decoder.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <optional>
-#include <strings.h>
 
 namespace tafel::transcode {
 
 namespace {
 
-bool iequals(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
-
-// The moderator's camera, decoded just far enough to know the picture at time t.
-struct WebcamFeed {
-    TimedTrack track;
-    VideoDecoder decoder;
-    I420Frame picture;
-    bool has_picture = false;
-
-    // Decodes every frame presented at or before `lesson_us`; true if the picture changed.
-    Result<bool> advance_to(std::int64_t lesson_us) {
-        bool changed = false;
-        for (;;) {
-            auto next = track.peek();
-            if (!next) return std::unexpected(next.error());
-            if (*next == nullptr || (*next)->lesson_us > lesson_us) break;
-            auto got = decoder.decode((*next)->frame.data, picture);
-            if (!got) return std::unexpected(got.error());
-            track.pop();
-            if (*got) {
-                has_picture = true;
-                changed = true;
-            }
-        }
-        return changed;
-    }
-};
-
-// One participant's microphone, decoded packet by packet into the mixer.
-struct AudioFeed {
-    TimedTrack track;
-    AudioDecoder decoder;
-    std::vector<float> samples;
-
-    // Decodes and mixes every packet that starts before `end_sample`.
-    Result<void> feed(std::int64_t end_sample, AudioMixer& mixer) {
-        for (;;) {
-            auto next = track.peek();
-            if (!next) return std::unexpected(next.error());
-            if (*next == nullptr || (*next)->lesson_samples >= end_sample) return {};
-            samples.clear();
-            auto decoded = decoder.decode((*next)->frame.data, samples);
-            if (!decoded) return std::unexpected(decoded.error());
-            mixer.add((*next)->lesson_samples, samples);
-            track.pop();
-        }
-    }
-};
-
-Result<std::optional<WebcamFeed>> open_webcam(const std::filesystem::path& raw_dir, const ingest::RecordingInfo& info,
-                                              const RenderOptions& options, const TrackOpener& opener) {
-    for (const auto& t : info.tracks) {
-        const ingest::Participant* p = info.participant(t.participant);
-        if (t.kind != ingest::MediaKind::video || p == nullptr || p->role != ingest::Role::moderator) continue;
-        if (!iequals(t.codec, "VP8")) {
-            log::get("transcode")->warn("recording {}: webcam track {} has codec {} (only VP8 is decoded)", info.id,
-                                        t.id, t.codec);
-            continue;
-        }
-        auto track = TimedTrack::open(raw_dir, t, info, opener);
-        if (!track) return std::unexpected(track.error());
-        auto decoder = VideoDecoder::create(options.decoder_threads);
-        if (!decoder) return std::unexpected(decoder.error());
-        return std::optional<WebcamFeed>(WebcamFeed{std::move(*track), std::move(*decoder), {}, false});
-    }
-    return std::optional<WebcamFeed>();
-}
-
-Result<std::vector<AudioFeed>> open_audio(const std::filesystem::path& raw_dir, const ingest::RecordingInfo& info,
-                                          const TrackOpener& opener) {
-    std::vector<AudioFeed> feeds;
-    for (const auto& t : info.tracks) {
-        if (t.kind != ingest::MediaKind::audio) continue;
-        const ingest::Participant* p = info.participant(t.participant);
-        // Privacy by design: media of a participant who may not be recorded is never used.
-        if (p == nullptr || !p->recordable()) continue;
-        if (!iequals(t.codec, "opus")) {
-            log::get("transcode")->warn("recording {}: audio track {} has codec {} (only Opus is decoded)", info.id,
-                                        t.id, t.codec);
-            continue;
-        }
-        auto track = TimedTrack::open(raw_dir, t, info, opener);
-        if (!track) return std::unexpected(track.error());
-        auto decoder = AudioDecoder::create(t.channels);
-        if (!decoder) return std::unexpected(decoder.error());
-        feeds.push_back(AudioFeed{std::move(*track), std::move(*decoder), {}});
-    }
-    return feeds;
-}
-
 I420View view_of(const I420Frame& f) {
     return I420View{f.y.data(), f.u.data(), f.v.data(), f.stride_y, f.stride_uv, f.stride_uv};
+}
+
+// The layout preset: the option, else recording.json's optional "layout" field, else default.
+Result<LayoutPreset> choose_layout(const std::filesystem::path& raw_dir, const std::string& option) {
+    std::string name = option;
+    std::string source = "the layout option";
+    if (name.empty()) {
+        std::ifstream in(raw_dir / "recording.json");
+        const auto j = nlohmann::json::parse(in, nullptr, false);
+        if (!j.is_discarded() && j.is_object() && j.contains("layout") && j["layout"].is_string()) {
+            name = j["layout"].get<std::string>();
+            source = (raw_dir / "recording.json").string() + " field \"layout\"";
+        }
+    }
+    if (name.empty()) return LayoutPreset::standard;
+    auto preset = parse_layout_preset(name);
+    if (!preset) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("{}: unknown layout \"{}\" (default, no_webcams, webcams_only, screen_share)", source,
+                                name));
+    }
+    return *preset;
+}
+
+// One chapter per slide change (titled from the page's text, else "Folie N") and per
+// `chapter` event, in output time.
+std::vector<ChapterCue> chapter_cues(const LessonTimeline& timeline, const PauseMap& pauses) {
+    std::vector<ChapterCue> cues;
+    for (const auto& s : timeline.slides()) {
+        auto text = pdf_page_text(s.pdf, s.page);
+        std::string title = text ? chapter_title_from_text(*text) : std::string();
+        if (title.empty()) title = fmt::format("Folie {}", s.page);
+        cues.push_back(ChapterCue{pauses.to_output(s.lesson_us) / 1000, std::move(title)});
+    }
+    for (const auto& c : timeline.chapters()) cues.push_back(ChapterCue{pauses.to_output(c.lesson_us) / 1000, c.title});
+    std::stable_sort(cues.begin(), cues.end(), [](const ChapterCue& a, const ChapterCue& b) { return a.start_ms < b.start_ms; });
+    // A slide shown again with the same title right away is not a new chapter.
+    std::vector<ChapterCue> merged;
+    for (auto& c : cues) {
+        if (!merged.empty() && merged.back().title == c.title) continue;
+        merged.push_back(std::move(c));
+    }
+    return merged;
 }
 
 Result<std::uint64_t> size_of(const std::filesystem::path& file) {
@@ -152,12 +107,12 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
 
     const TrackOpener opener = options.open_track ? options.open_track : TrackOpener(&open_recorded_track);
     const LessonTimeline timeline = LessonTimeline::build(raw_dir, *info, *events);
-    const LessonLayout layout = LessonLayout::for_size(out.width, out.height);
+    auto preset = choose_layout(raw_dir, options.layout);
+    if (!preset) return std::unexpected(preset.error());
+    const LessonLayout layout = LessonLayout::for_size(out.width, out.height, *preset);
     auto compositor = Compositor::create(layout);
     if (!compositor) return std::unexpected(compositor.error());
-    auto webcam = open_webcam(raw_dir, *info, options, opener);
-    if (!webcam) return std::unexpected(webcam.error());
-    auto audio = open_audio(raw_dir, *info, opener);
+    auto audio = open_audio_feeds(raw_dir, *info, timeline, opener);
     if (!audio) return std::unexpected(audio.error());
 
     std::error_code ec;
@@ -181,21 +136,35 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     RenderSummary summary;
     summary.duration_ms = output_us / 1000;
     summary.paused_ms = pauses.paused() / 1000;
-    summary.webcam = webcam->has_value();
+
     summary.audio_tracks = static_cast<int>(audio->size());
     summary.chat_lines = static_cast<int>(timeline.chat().size());
+    summary.layout = to_string(*preset);
     // Chat times as the viewer sees them (output time); a line sent during a pause counts
     // from the resume.
     std::vector<ChatLine> chat = timeline.chat();
     for (auto& line : chat) line.t_ms = pauses.to_output(line.t_ms * 1000) / 1000;
 
-    SlideRenderer slides;
+    auto created = LessonScene::create(raw_dir, *info, timeline, opener, options.decoder_threads, *compositor, chat);
+    if (!created) return std::unexpected(created.error());
+    LessonScene& scene = **created;
+    summary.webcam = scene.video_tracks() > 0;
     AudioMixer mixer;
-    const SlideChange* shown_slide = nullptr;
-    std::size_t shown_chat = 0;
-    bool chat_drawn = false;
+    ThumbnailSheet thumbnails;
+    // The poster: the frame 5 s into the lesson (past the first slide's fade-in of
+    // attention), or the middle of a shorter one.
+    const std::int64_t poster_ms = std::min<std::int64_t>(5000, summary.duration_ms / 2);
+    std::optional<ArgbImage> poster;
     int last_permille = -1;
     std::int64_t samples_out = 0;
+
+    // Each packet counts at its own time: a consent change mutes or unmutes from that instant.
+    std::vector<std::function<bool(std::int64_t)>> audible;
+    for (const auto& feed : *audio) {
+        audible.emplace_back([&timeline, pid = feed.participant](std::int64_t lesson_us) {
+            return timeline.recordable_at(pid, lesson_us);
+        });
+    }
 
     // Mixes lesson audio up to `lesson_end` (48 kHz ticks): returned for output, or dropped
     // in steps of a second (a long pause costs no memory).
@@ -203,8 +172,8 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
         std::vector<float> kept;
         while (mixer.position() < lesson_end) {
             const std::int64_t step = keep ? lesson_end : std::min(lesson_end, mixer.position() + k_mix_sample_rate);
-            for (auto& feed : *audio) {
-                if (auto fed = feed.feed(step, mixer); !fed) return std::unexpected(fed.error());
+            for (std::size_t k = 0; k < audio->size(); ++k) {
+                if (auto fed = (*audio)[k].feed(step, mixer, audible[k]); !fed) return std::unexpected(fed.error());
             }
             auto mixed = mixer.take(step);
             if (keep) kept = std::move(mixed);
@@ -213,41 +182,18 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     };
 
     for (std::int64_t i = 0; i < frame_count; ++i) {
-        const std::int64_t t_us = pauses.to_lesson(rescale(i, frame_tb, k_timebase_us, Rounding::up));
-
-        bool slide_changed = false;
-        if (const SlideChange* s = timeline.slide_at(t_us); s != shown_slide) {
-            shown_slide = s;
-            slide_changed = true;
-            ++summary.slide_changes;
-            if (s == nullptr) {
-                compositor->set_slide(nullptr);
-            } else if (auto image = slides.render(s->pdf, s->page, layout.slide.w, layout.slide.h); image) {
-                compositor->set_slide(*image);
-            } else {
-                logger->warn("recording {}: slide {} page {} at {} ms not shown: {}", info->id, s->deck, s->page,
-                             s->lesson_us / 1000, image.error().describe());
-                compositor->set_slide(nullptr);
-            }
-        }
-        if (const std::size_t n = timeline.chat_count_at(t_us); n != shown_chat || !chat_drawn) {
-            shown_chat = n;
-            chat_drawn = true;
-            auto lines = std::span<const ChatLine>(chat).first(n);
-            compositor->set_chat(std::make_shared<const ArgbImage>(
-                render_chat_panel(lines, layout.chat.w, layout.chat.h)));
-        }
-        if (*webcam) {
-            auto changed = (*webcam)->advance_to(t_us);
-            if (!changed) return std::unexpected(changed.error());
-            if (*changed) compositor->set_webcam((*webcam)->picture);
-        }
+        const std::int64_t out_us = rescale(i, frame_tb, k_timebase_us, Rounding::up);
+        const std::int64_t t_us = pauses.to_lesson(out_us);
+        auto scene_change = scene.update(t_us);
+        if (!scene_change) return std::unexpected(scene_change.error());
         auto frame = compositor->frame();
         if (!frame) return std::unexpected(frame.error());
-        if (auto written = (*output)->write_video(view_of(**frame), i, slide_changed && i > 0); !written) {
+        if (auto written = (*output)->write_video(view_of(**frame), i, *scene_change && i > 0); !written) {
             return std::unexpected(written.error());
         }
         ++summary.frames;
+        if (thumbnails.wants(out_us / 1000)) thumbnails.add(compositor->canvas(), out_us / 1000);
+        if (!poster && out_us / 1000 >= poster_ms) poster = compositor->canvas();
 
         const std::int64_t end_out = std::min(total_samples, rescale(i + 1, frame_tb, k_timebase_48khz));
         while (samples_out < end_out) {
@@ -278,7 +224,9 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     if (auto finished = (*output)->finish(); !finished) return std::unexpected(finished.error());
     summary.audio_samples = samples_out;
     summary.compositions = compositor->compositions();
-    if (*webcam) summary.webcam_pictures = (*webcam)->decoder.stats().pictures_out;
+    summary.slide_changes = scene.slide_changes();
+    summary.webcam_pictures = scene.pictures();
+    for (const auto& feed : *audio) summary.muted_packets += feed.muted_packets;
     if (mixer.late_samples() > 0) {
         logger->info("recording {}: {} audio samples overlapped already mixed audio and were dropped", info->id,
                      mixer.late_samples());
@@ -288,6 +236,23 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     if (auto w = write_chat_json(chat_file, chat); !w) return std::unexpected(w.error());
     summary.files = (*output)->files();
     summary.files.push_back(chat_file);
+
+    const auto cues = chapter_cues(timeline, pauses);
+    const auto chapters_file = out_dir / "chapters.vtt";
+    if (auto w = write_chapters_vtt(chapters_file, cues, summary.duration_ms); !w) return std::unexpected(w.error());
+    summary.files.push_back(chapters_file);
+    summary.chapters = static_cast<int>(cues.size());
+    auto thumbnail_files = thumbnails.write(out_dir, summary.duration_ms);
+    if (!thumbnail_files) return std::unexpected(thumbnail_files.error());
+    summary.files.insert(summary.files.end(), thumbnail_files->begin(), thumbnail_files->end());
+    summary.thumbnails = static_cast<int>(thumbnails.count());
+    if (poster || summary.frames > 0) {
+        const auto poster_file = out_dir / "poster.jpg";
+        if (auto w = write_jpeg(poster_file, poster ? *poster : compositor->canvas()); !w) {
+            return std::unexpected(w.error());
+        }
+        summary.files.push_back(poster_file);
+    }
 
     LessonManifest manifest;
     manifest.id = info->id;

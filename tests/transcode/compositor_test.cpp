@@ -1,5 +1,7 @@
 #include "transcode/compositor.hpp"
 
+#include "transcode/poll_card.hpp"
+
 #include "test_media.hpp"
 
 #include <catch2/catch.hpp>
@@ -41,7 +43,8 @@ TEST_CASE("compositor places slide, webcam and chat in their rectangles", "[unit
     c->set_slide(solid(960, 720, 0xFFFFFF));
     c->set_chat(solid(320, 540, 0x000000));
     // A 4:3 camera picture of BT.601 limited-range mid grey (Y=126 ⇒ RGB ≈ 128).
-    c->set_webcam(camera(640, 480, 126, 128, 128));
+    c->set_tiles({{"teacher", "Frau Müller", 0x1E88E5}});
+    c->set_tile_picture("teacher", camera(640, 480, 126, 128, 128));
     auto frame = c->frame();
     REQUIRE(frame.has_value());
     const I420Frame& f = **frame;
@@ -52,9 +55,9 @@ TEST_CASE("compositor places slide, webcam and chat in their rectangles", "[unit
     CHECK(std::abs(luma(f, 1120, 90) - 126) <= 3);   // webcam tile centre
     const ArgbImage canvas = c->canvas();
     CHECK(near_rgb(canvas.at(1120, 90), 0x808080, 4));
-    // The 4:3 picture is pillarboxed in the 16:9 tile: background at the tile's edges.
-    CHECK(near_rgb(canvas.at(965, 90), k_background_rgb, 0));
-    CHECK(near_rgb(canvas.at(1275, 90), k_background_rgb, 0));
+    // The 4:3 picture is pillarboxed in the 16:9 tile: placeholder grey at the tile's edges.
+    CHECK(near_rgb(canvas.at(965, 90), k_webcam_placeholder_rgb, 0));
+    CHECK(near_rgb(canvas.at(1275, 90), k_webcam_placeholder_rgb, 0));
     CHECK(near_rgb(canvas.at(1005, 90), 0x808080, 4));
 }
 
@@ -80,13 +83,20 @@ TEST_CASE("compositor redraws only when something changed", "[unit]") {
     REQUIRE(c->frame().has_value());
     REQUIRE(c->frame().has_value());
     CHECK(c->compositions() == 1);
-    c->set_webcam(camera(320, 180, 200, 128, 128));  // a new webcam picture
+    c->set_tiles({{"teacher", "Frau Müller", 0x1E88E5}});
     REQUIRE(c->frame().has_value());
     CHECK(c->compositions() == 2);
+    c->set_tile_picture("teacher", camera(320, 180, 200, 128, 128)); // a new webcam picture
+    const auto converted = c->converted_pixels();
+    REQUIRE(c->frame().has_value());
+    CHECK(c->compositions() == 3);
+    CHECK(c->converted_pixels() - converted == 320 * 180);             // only the tile
+    c->set_tile_picture("nobody", camera(320, 180, 90, 128, 128));   // no such tile: nothing
+    REQUIRE(c->frame().has_value());
     c->set_slide(solid(960, 720, 0x0000FF));         // a slide change
     auto blue = c->frame();
     REQUIRE(blue.has_value());
-    CHECK(c->compositions() == 3);
+    CHECK(c->compositions() == 4);
     CHECK(std::abs(luma(**blue, 100, 100) - 41) <= 2); // BT.601 blue
 }
 
@@ -94,4 +104,106 @@ TEST_CASE("compositor rejects odd output sizes", "[unit]") {
     auto c = Compositor::create(LessonLayout::for_size(641, 360));
     REQUIRE_FALSE(c.has_value());
     CHECK(c.error().code == Errc::invalid_argument);
+}
+
+TEST_CASE("compositor draws whiteboard shapes and the cursor over the slide", "[unit]") {
+    auto c = Compositor::create(LessonLayout{});
+    REQUIRE(c.has_value());
+    c->set_slide(solid(960, 720, 0xFFFFFF));
+    // A 4:3 page letterboxed into the 960x720 area fills it exactly.
+    c->set_page_mapping(PageMapping{Rect{0, 0, 960, 720}, SlideView{}});
+    Shape stroke;
+    stroke.id = "s1";
+    stroke.kind = ShapeKind::line;
+    stroke.points = {0.1, 0.5, 0.9, 0.5};
+    stroke.rgb = 0xFF0000;
+    stroke.width = 0.01; // 9.6 px
+    c->set_shapes({stroke});
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(480, 360), 0xFF0000, 2));
+    CHECK(near_rgb(c->canvas().at(480, 340), 0xFFFFFF, 0));
+    CHECK(near_rgb(c->canvas().at(50, 360), 0xFFFFFF, 0));  // the line starts at 0.1 = 96 px
+
+    // The cursor: a move redraws its old and new spot, not the slide.
+    c->set_cursor(CursorState{true, 0.25, 0.25});
+    auto converted = c->converted_pixels();
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(240, 180), k_cursor_rgb, 40));
+    CHECK(c->converted_pixels() - converted < 30 * 30);
+    c->set_cursor(CursorState{true, 0.75, 0.25});
+    converted = c->converted_pixels();
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(240, 180), 0xFFFFFF, 0));  // gone from the old spot
+    CHECK(near_rgb(c->canvas().at(720, 180), k_cursor_rgb, 40));
+    CHECK(c->converted_pixels() - converted < 2 * 30 * 30);
+
+    // Zoomed in on the left half: the line's middle moves to x = 960.
+    c->set_page_mapping(PageMapping{Rect{0, 0, 960, 720}, SlideView{0, 0, 0.5, 1}});
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(480, 360), 0xFF0000, 2));
+    c->set_shapes({});                                         // cleared
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(480, 360), 0xFFFFFF, 0));
+}
+
+TEST_CASE("compositor: up to four tiles, speaker first, initials when a camera is off", "[unit]") {
+    auto c = Compositor::create(LessonLayout{});
+    REQUIRE(c.has_value());
+    c->set_tiles({{"p1", "Jonas Berg", 0x43A047}, {"teacher", "Frau Müller", 0x1E88E5}, {"p3", "Ali", 0x8E24AA},
+                  {"p4", "Mia", 0x00897B}, {"p5", "Tom", 0x6D4C41}});
+    c->set_tile_picture("teacher", camera(320, 180, 200, 128, 128));
+    c->set_tile_picture("p5", camera(320, 180, 200, 128, 128)); // the fifth has no tile
+    REQUIRE(c->frame().has_value());
+    const ArgbImage& canvas = c->canvas();
+    // 2x2 grid of 160x90 in the 320x180 webcam area.
+    CHECK(near_rgb(canvas.at(965, 5), 0x43A047, 0));           // speaker top left: initials tile
+    CHECK(near_rgb(canvas.at(1200, 45), 0xDADADA, 30));         // teacher's bright picture, top right
+    CHECK(near_rgb(canvas.at(965, 95), 0x8E24AA, 0));
+    CHECK(near_rgb(canvas.at(1125, 95), 0x00897B, 0));
+    // The initials are drawn in white on the tile: some pixel near its centre is light.
+    bool letters = false;
+    for (int x = 1010; x < 1070; ++x) letters = letters || green(canvas.at(x, 45)) > 200;
+    CHECK(letters);
+    CHECK(initials_of("Jonas Berg") == "JB");
+    CHECK(initials_of("ölçer") == "Ö");
+    CHECK(initials_of("") == "?");
+    CHECK(tile_colour("p1") == tile_colour("p1"));
+
+    c->clear_tile_picture("teacher");                           // camera off → initials
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(1125, 5), 0x1E88E5, 0));
+}
+
+TEST_CASE("compositor: a screen share replaces the slide, whiteboard and cursor", "[unit]") {
+    auto c = Compositor::create(LessonLayout{});
+    REQUIRE(c.has_value());
+    c->set_slide(solid(960, 720, 0xFFFFFF));
+    c->set_cursor(CursorState{true, 0.5, 0.5});
+    c->set_screen(camera(1280, 720, 81, 90, 240));             // BT.601 red, 16:9
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(480, 360), 0xFE0000, 12));   // no cursor drawn over it
+    CHECK(near_rgb(c->canvas().at(480, 50), k_background_rgb, 0)); // letterboxed: 960x540 in 960x720
+    c->clear_screen();
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(480, 50), 0xFFFFFF, 0));
+}
+
+TEST_CASE("compositor: the poll card sits at the slide's bottom left and goes away", "[unit]") {
+    auto c = Compositor::create(LessonLayout{});
+    REQUIRE(c.has_value());
+    c->set_slide(solid(960, 720, 0x000000));
+    PollCard card{"q1", "Wie viel ist 2/4?", {"1/2", "1/4", "2/2"}, {6, 2, 0}};
+    auto image = std::make_shared<const ArgbImage>(render_poll_card(card, 384, 360));
+    REQUIRE(image->width == 384);
+    REQUIRE(image->height > 60);
+    c->set_poll(image);
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(16 + 200, 720 - 16 - 4), k_poll_background_rgb, 0));
+    // The leading option's bar is 6/8 of the width, in the bar colour.
+    bool bar = false;
+    for (int y = 720 - 16 - image->height; y < 720 - 16; ++y) bar = bar || near_rgb(c->canvas().at(16 + 100, y), k_poll_bar_rgb, 0);
+    CHECK(bar);
+    c->set_poll(nullptr);
+    REQUIRE(c->frame().has_value());
+    CHECK(near_rgb(c->canvas().at(16 + 200, 720 - 16 - 4), 0x000000, 0));
 }

@@ -53,3 +53,33 @@ TEST_CASE("fit_keep_aspect letterboxes and pillarboxes, centred", "[unit]") {
     // No source size: the area.
     CHECK(fit_keep_aspect(Rect{1, 2, 3, 4}, 0, 0) == Rect{1, 2, 3, 4});
 }
+
+TEST_CASE("layout presets: no webcams, webcams only, screen share", "[unit]") {
+    CHECK(parse_layout_preset("default") == LayoutPreset::standard);
+    CHECK(parse_layout_preset("no-webcams") == LayoutPreset::no_webcams);
+    CHECK(parse_layout_preset("webcams only") == LayoutPreset::webcams_only);
+    CHECK(parse_layout_preset("screen_share") == LayoutPreset::screen_share);
+    CHECK_FALSE(parse_layout_preset("fancy").has_value());
+    for (auto p : {LayoutPreset::standard, LayoutPreset::no_webcams, LayoutPreset::webcams_only,
+                   LayoutPreset::screen_share}) {
+        CHECK(parse_layout_preset(to_string(p)) == p);
+    }
+    const auto none = LessonLayout::for_size(1280, 720, LayoutPreset::no_webcams);
+    CHECK(none.webcam.empty());
+    CHECK(none.max_tiles() == 0);
+    CHECK(none.chat == Rect{960, 0, 320, 720});
+    const auto cams = LessonLayout::for_size(1280, 720, LayoutPreset::webcams_only);
+    CHECK(cams.slide.empty());
+    CHECK(cams.chat.empty());
+    CHECK(cams.tile_rects(4) == std::vector<Rect>{{0, 0, 640, 360}, {640, 0, 640, 360}, {0, 360, 640, 360},
+                                                  {640, 360, 640, 360}});
+    const auto share = LessonLayout::for_size(1280, 720, LayoutPreset::screen_share);
+    CHECK(share.slide == Rect{0, 0, 1280, 720});
+    CHECK(share.webcam == Rect{1008, 560, 256, 144});
+    CHECK(share.slide.contains(share.webcam));
+    CHECK(share.chat.empty());
+    const auto standard = LessonLayout::for_size(1280, 720);
+    CHECK(standard.tile_rects(1) == std::vector<Rect>{{960, 0, 320, 180}});
+    CHECK(standard.tile_rects(3).size() == 3);
+    CHECK(standard.tile_rects(9).size() == 4);
+}

@@ -4,6 +4,7 @@
 #include "ingest/raw_recording.hpp"
 #include "transcode/slide_renderer.hpp"
 
+#include "raw_lesson.hpp"
 #include "test_media.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,115 +23,14 @@ using namespace tafel::transcode::test;
 
 namespace {
 
-constexpr std::int64_t k_start_us = 1'700'000'000'000'000;
 constexpr std::int64_t k_duration_us = 4'000'000;
-const ClockAnchor k_anchor{ArrivalTime{10'000'000'000}, WallTime{k_start_us}};
 
-ArrivalTime arrival_at(std::int64_t lesson_us) { return ArrivalTime{k_anchor.arrival.ns + lesson_us * 1000}; }
-
-void put16(std::vector<std::uint8_t>& b, std::uint16_t v) {
-    b.push_back(static_cast<std::uint8_t>(v >> 8));
-    b.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(std::vector<std::uint8_t>& b, std::uint32_t v) {
-    put16(b, static_cast<std::uint16_t>(v >> 16));
-    put16(b, static_cast<std::uint16_t>(v));
-}
-
-// RFC 3550 5.1 fixed header + payload.
-std::vector<std::uint8_t> rtp(int pt, bool marker, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc,
-                              std::span<const std::uint8_t> payload_prefix, std::span<const std::uint8_t> payload) {
-    std::vector<std::uint8_t> b{0x80, static_cast<std::uint8_t>((marker ? 0x80 : 0) | pt)};
-    put16(b, seq);
-    put32(b, ts);
-    put32(b, ssrc);
-    b.insert(b.end(), payload_prefix.begin(), payload_prefix.end());
-    b.insert(b.end(), payload.begin(), payload.end());
-    return b;
-}
-
-// RFC 3550 6.4.1 sender report without report blocks.
-std::vector<std::uint8_t> sender_report(std::uint32_t ssrc, WallTime when, std::uint32_t rtp_ts) {
-    std::vector<std::uint8_t> b{0x80, 200};
-    put16(b, 6);
-    put32(b, ssrc);
-    const std::uint64_t ntp = ntp_from_wall(when);
-    put32(b, static_cast<std::uint32_t>(ntp >> 32));
-    put32(b, static_cast<std::uint32_t>(ntp));
-    put32(b, rtp_ts);
-    put32(b, 100);
-    put32(b, 10000);
-    return b;
-}
-
-struct TrackWriter {
-    ingest::PcapWriter pcap;
-    std::uint16_t port;
-    std::uint16_t seq = 1000;
-
-    void send(ArrivalTime at, const std::vector<std::uint8_t>& datagram) {
-        const ingest::UdpEndpoint from{{10, 0, 0, 7}, 5004};
-        const ingest::UdpEndpoint to{{127, 0, 0, 1}, port};
-        REQUIRE(pcap.append(at, from, to, datagram).has_value());
-    }
-};
-
-TrackWriter open_track(const std::filesystem::path& dir, const std::string& id, std::uint16_t port) {
-    auto pcap = ingest::PcapWriter::create(dir / "tracks" / (id + ".pcap"), k_anchor);
-    REQUIRE(pcap.has_value());
-    return TrackWriter{std::move(*pcap), port};
-}
-
-// VP8 over RTP (RFC 7741 4.2): one-byte descriptor, S bit on a frame's first packet.
+// The teacher's camera: dark 0..2 s, bright 2..4 s at 30 fps, packets `network_delay_us` late.
 void write_vp8_track(const std::filesystem::path& dir, std::uint32_t ssrc, std::int64_t network_delay_us) {
-    auto w = open_track(dir, "t1", 40000);
-    const std::uint32_t ts0 = 3'000'000'000u;  // wraps past 2^32 during the track
-    // RFC 3550 6.4.1: the sender says rtp ts0 was sampled at the lesson start.
-    w.send(arrival_at(50'000), sender_report(ssrc, WallTime{k_start_us}, ts0));
     auto frames = encode_vp8(320, 240, 60, Yuv{60, 128, 128});           // 0..2 s dark
     auto second = encode_vp8(320, 240, 60, Yuv{200, 128, 128});          // 2..4 s bright
     frames.insert(frames.end(), second.begin(), second.end());
-    for (std::size_t k = 0; k < frames.size(); ++k) {
-        const auto ts = static_cast<std::uint32_t>(ts0 + k * 3000);
-        const std::int64_t lesson_us = static_cast<std::int64_t>(k) * 1'000'000 / 30;
-        const auto& f = frames[k];
-        for (std::size_t off = 0; off < f.size(); off += 1000) {
-            const std::size_t n = std::min<std::size_t>(1000, f.size() - off);
-            const std::uint8_t descriptor = off == 0 ? 0x10 : 0x00;
-            w.send(arrival_at(lesson_us + network_delay_us),
-                   rtp(96, off + n == f.size(), w.seq++, ts, ssrc, std::span(&descriptor, 1),
-                       std::span(f).subspan(off, n)));
-        }
-    }
-    REQUIRE(w.pcap.close().has_value());
-}
-
-void write_opus_track(const std::filesystem::path& dir, const std::string& id, std::uint16_t port, std::uint32_t ssrc,
-                      double hz, std::int64_t from_us, std::int64_t to_us) {
-    auto w = open_track(dir, id, port);
-    const int packets = static_cast<int>((to_us - from_us) / 20'000);
-    auto encoded = encode_opus_sine(packets, hz, 0.3, 2);
-    for (int p = 0; p < packets; ++p) {
-        const std::int64_t lesson_us = from_us + p * 20'000;
-        w.send(arrival_at(lesson_us + 20'000),
-               rtp(111, false, w.seq++, static_cast<std::uint32_t>(7000 + p * 960), ssrc, {},
-                   encoded[static_cast<std::size_t>(p)]));
-    }
-    REQUIRE(w.pcap.close().has_value());
-}
-
-ingest::TrackInfo track(std::string id, ingest::MediaKind kind, std::string participant, std::uint16_t port) {
-    ingest::TrackInfo t;
-    t.id = id;
-    t.kind = kind;
-    t.codec = kind == ingest::MediaKind::video ? "VP8" : "opus";
-    t.payload_type = kind == ingest::MediaKind::video ? 96 : 111;
-    t.clock_rate = kind == ingest::MediaKind::video ? 90000 : 48000;
-    t.channels = kind == ingest::MediaKind::video ? 0 : 2;
-    t.participant = std::move(participant);
-    t.port = port;
-    t.file = "tracks/" + id + ".pcap";
-    return t;
+    write_vp8_frames(dir, "t1", 40000, ssrc, frames, 30, network_delay_us);
 }
 
 // A 4 s lesson: teacher webcam (dark → bright at 2 s, packets 400 ms late but an RTCP SR
@@ -178,71 +78,6 @@ std::filesystem::path make_recording(const std::filesystem::path& root, bool sto
     return dir;
 }
 
-std::string run(const std::string& command) {
-    std::string out;
-    std::FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return out;
-    char buffer[65536];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
-    pclose(pipe);
-    return out;
-}
-
-nlohmann::json ffprobe(const std::filesystem::path& file) {
-    auto j = nlohmann::json::parse(
-        run(fmt::format("ffprobe -v error -count_frames -show_streams -show_format -of json '{}'", file.string())),
-        nullptr, false);
-    return j.is_discarded() ? nlohmann::json::object() : j;
-}
-
-// One decoded frame at `seconds` as BGRA (ffmpeg reads the stream's colour tags itself).
-std::string frame_at(const std::filesystem::path& file, double seconds) {
-    return run(fmt::format("ffmpeg -v error -ss {:.3f} -i '{}' -frames:v 1 -f rawvideo -pix_fmt bgra -", seconds,
-                           file.string()));
-}
-
-std::uint32_t pixel(const std::string& bgra, int x, int y) {
-    std::uint32_t word = 0;
-    std::memcpy(&word, bgra.data() + (static_cast<std::size_t>(y) * 1280 + static_cast<std::size_t>(x)) * 4, 4);
-    return word;
-}
-
-double slide_psnr(const std::string& bgra, const ArgbImage& slide) {
-    double sum = 0;
-    std::size_t count = 0;
-    for (int y = 0; y < slide.height; ++y) {
-        for (int x = 0; x < slide.width; ++x) {
-            const auto a = pixel(bgra, x, y);
-            const auto b = slide.at(x, y);
-            for (int shift : {0, 8, 16}) {
-                const double d = static_cast<double>((a >> shift) & 0xff) - static_cast<double>((b >> shift) & 0xff);
-                sum += d * d;
-                ++count;
-            }
-        }
-    }
-    const double mse = sum / static_cast<double>(count);
-    return mse == 0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
-}
-
-// Goertzel power of `hz` in the left channel of [from_s, to_s) of interleaved stereo float.
-double tone_level(const std::vector<float>& pcm, double hz, double from_s, double to_s) {
-    const auto begin = static_cast<std::size_t>(from_s * 48000);
-    const auto end = std::min(pcm.size() / 2, static_cast<std::size_t>(to_s * 48000));
-    const double coeff = 2 * std::cos(2 * std::numbers::pi * hz / 48000);
-    double s1 = 0;
-    double s2 = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-        const double s = pcm[i * 2] + coeff * s1 - s2;
-        s2 = s1;
-        s1 = s;
-    }
-    const double n = static_cast<double>(end - begin);
-    // Amplitude of the sinusoid at hz (2/N normalisation).
-    return 2.0 * std::sqrt(std::max(0.0, s1 * s1 + s2 * s2 - coeff * s1 * s2)) / n;
-}
-
 } // namespace
 
 TEST_CASE("render_recording turns a raw recording into a checked lesson video", "[integration]") {
@@ -275,7 +110,7 @@ TEST_CASE("render_recording turns a raw recording into a checked lesson video", 
         REQUIRE(probe.contains("streams"));
         REQUIRE(probe["streams"].size() == 2);
         const auto& v = probe["streams"][0];
-        CHECK(v["codec_name"] == "vp8");
+        CHECK(v["codec_name"] == "vp9");
         CHECK(v["width"] == 1280);
         CHECK(v["height"] == 720);
         CHECK(v["nb_read_frames"] == "60");
@@ -345,7 +180,9 @@ TEST_CASE("render_recording turns a raw recording into a checked lesson video", 
         CHECK(m["context"] == "klasse-7b");
         CHECK(m["duration_ms"] == 4000);
         CHECK(m["started_utc_us"] == k_start_us);
-        REQUIRE(m["files"].size() == 3);
+        // the videos, lesson.opus.webm, lesson.m4a, chat.json, chapters.vtt, thumbnails.vtt + one
+        // sprite, poster.jpg
+        REQUIRE(m["files"].size() == 9);
         for (const auto& f : m["files"]) {
             INFO(f.dump());
             CHECK(f["bytes"] == std::filesystem::file_size(out / f["name"].get<std::string>()));
@@ -382,20 +219,6 @@ TEST_CASE("render_recording refuses a recording that was never stopped", "[integ
     CHECK(summary.error().code == Errc::invalid_argument);
     CHECK_THAT(summary.error().message, Catch::Contains("stopped_utc_us"));
 }
-
-namespace {
-
-// A stream's duration from ffprobe: MP4 states it, Matroska only as a "DURATION" tag.
-double stream_seconds(const nlohmann::json& stream) {
-    if (stream.contains("duration")) return std::stod(stream["duration"].get<std::string>());
-    const auto tag = stream.value("tags", nlohmann::json::object()).value("DURATION", std::string("0:0:0"));
-    int h = 0, m = 0;
-    double s = 0;
-    if (std::sscanf(tag.c_str(), "%d:%d:%lf", &h, &m, &s) != 3) return 0;
-    return h * 3600.0 + m * 60.0 + s;
-}
-
-} // namespace
 
 TEST_CASE("render_recording cuts paused spans from video and audio alike", "[integration]") {
     TempDir tmp;

@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cairo.h>
+
+#include <fstream>
+
 using namespace tafel;
 using namespace tafel::transcode;
 using namespace tafel::transcode::test;
@@ -98,4 +102,47 @@ TEST_CASE("slide renderer rasterises a page once per size and serves it from the
     CHECK(renderer.rasterised() == 4);
     // The image handed out earlier stays valid after eviction.
     CHECK(near_rgb((*first)->at(480, 500), 0xFF0000));
+}
+
+TEST_CASE("slide renderer: SVG and PNG slides (librsvg, gdk-pixbuf) as one-page decks", "[unit]") {
+    TempDir tmp;
+    const auto svg = tmp.path() / "tafel.svg";
+    std::ofstream(svg) << R"(<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600" viewBox="0 0 800 600">)"
+                       << R"(<rect width="800" height="600" fill="#ff0000"/><rect x="0" y="0" width="400" height="300" fill="#0000ff"/></svg>)";
+    auto image = render_pdf_page(svg, 1, 960, 720);
+    REQUIRE(image.has_value());
+    CHECK(near_rgb(image->at(720, 540), 0xFF0000));   // 4:3 fills 960x720 exactly
+    CHECK(near_rgb(image->at(240, 180), 0x0000FF));   // the top-left quarter
+    auto size = pdf_page_size(svg, 1);
+    REQUIRE(size.has_value());
+    CHECK(size->first == 800);
+    CHECK(size->second == 600);
+    // Zoomed into the top-left quarter: blue everywhere.
+    auto zoomed = render_pdf_page(svg, 1, 960, 720, SlideView{0, 0, 0.5, 0.5});
+    REQUIRE(zoomed.has_value());
+    CHECK(near_rgb(zoomed->at(900, 700), 0x0000FF));
+    CHECK(render_pdf_page(svg, 2, 960, 720).error().code == Errc::not_found);
+
+    // A 16:9 PNG letterboxed into 960x720.
+    const auto png = tmp.path() / "photo.PNG";
+    {
+        cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 320, 180);
+        cairo_t* cr = cairo_create(s);
+        cairo_set_source_rgb(cr, 0, 0.5, 0);
+        cairo_paint(cr);
+        cairo_destroy(cr);
+        REQUIRE(cairo_surface_write_to_png(s, png.c_str()) == CAIRO_STATUS_SUCCESS);
+        cairo_surface_destroy(s);
+    }
+    SlideRenderer renderer;
+    auto photo = renderer.render(png, 1, 960, 720);
+    REQUIRE(photo.has_value());
+    CHECK(near_rgb((*photo)->at(480, 360), 0x008000, 3));
+    CHECK(near_rgb((*photo)->at(480, 20), k_letterbox_rgb, 0));  // 960x540 centred
+    auto text = pdf_page_text(png, 1);
+    REQUIRE(text.has_value());
+    CHECK(text->empty());
+    const auto broken = tmp.path() / "broken.svg";
+    std::ofstream(broken) << "<svg";
+    CHECK(render_pdf_page(broken, 1, 960, 720).error().code == Errc::malformed_input);
 }
