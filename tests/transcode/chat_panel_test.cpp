@@ -74,3 +74,23 @@ TEST_CASE("lesson time is shown as mm:ss", "[unit]") {
     CHECK(format_lesson_time(72'999) == "01:12");
     CHECK(format_lesson_time(75 * 60'000 + 2'000) == "75:02");
 }
+
+TEST_CASE("right-to-left messages are laid out from the right edge", "[unit]") {
+    // The rightmost column with ink: Pango's automatic direction (auto_dir, UAX #9 first
+    // strong character) aligns a Hebrew or Arabic paragraph to the right, a German one to the left.
+    const auto rightmost_ink = [](const ArgbImage& img) {
+        int right = -1;
+        for (int y = 0; y < img.height; ++y) {
+            for (int x = img.width - 1; x > right; --x) {
+                if (!near_rgb(img.at(x, y), k_chat_background_rgb, 0)) right = x;
+            }
+        }
+        return right;
+    };
+    const std::vector<ChatLine> ltr{{1'000, "Jonas", "Hallo"}};
+    const std::vector<ChatLine> hebrew{{1'000, "Jonas", "שלום"}};
+    const std::vector<ChatLine> arabic{{1'000, "Jonas", "مرحبا"}};
+    CHECK(rightmost_ink(render_chat_panel(ltr, 320, 200)) < 200);
+    CHECK(rightmost_ink(render_chat_panel(hebrew, 320, 200)) > 290);
+    CHECK(rightmost_ink(render_chat_panel(arabic, 320, 200)) > 290);
+}
