@@ -181,7 +181,14 @@ Result<int> Layout::remove_work_dirs(const std::string& id) const {
         if (is_work_dir_of(entry.path().filename().string(), id)) mine.push_back(entry.path());
     if (ec) return fs_fail("list", tmp_root(), ec);
     for (const auto& dir : mine) {
-        fs::remove_all(dir, ec);
+        // A worker may be writing into its work folder right now (a deletion racing a render):
+        // a file created between remove_all's listing and its rmdir makes that fail with
+        // ENOTEMPTY, so look again a few times. The worker itself removes the folder when its
+        // render fails or it loses its lease.
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            fs::remove_all(dir, ec);
+            if (!ec || ec != std::errc::directory_not_empty) break;
+        }
         if (ec) return fs_fail("remove", dir, ec);
     }
     return static_cast<int>(mine.size());
