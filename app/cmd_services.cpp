@@ -1,4 +1,5 @@
 // tafel up | record | worker | serve: the long-running services, together or apart.
+#include "app/cmd_bbb.hpp"
 #include "app/commands.hpp"
 #include "app/common_options.hpp"
 #include "app/services.hpp"
@@ -18,8 +19,11 @@ void add_service(CLI::App& app, Action& chosen, const char* name, const char* he
     auto* cmd = app.add_subcommand(name, help);
     auto options = std::make_shared<CommonOptions>();
     options->add_to(*cmd);
-    cmd->callback([&chosen, options, which] {
-        chosen = [options, which] {
+    // `record --bbb` is the drop-in for BigBlueButton's recorder (app/cmd_bbb.cpp).
+    auto bbb = which.recorder && !which.worker && !which.player ? add_bbb_options(*cmd) : nullptr;
+    cmd->callback([&chosen, options, which, bbb] {
+        chosen = [options, which, bbb] {
+            if (bbb && bbb_requested(*bbb)) return run_bbb_recorder(*bbb);
             const Config config = options->load();
             auto services = Services::start(config, which);
             if (which.player) fmt::print("tafel: recordings at http://{}:{}/\n", config.listen_address,
