@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/rational.hpp"
 #include "transcode/av_handles.hpp"
+#include "transcode/video_decoder.hpp"   // VideoCodec: one enum for decoders and encoders
 
 #include <cstdint>
 #include <functional>
@@ -24,8 +25,6 @@ namespace tafel::transcode {
 // Receives each encoded packet (timestamps in the encoder's time_base()); it may take over
 // the packet's payload (av_packet_move_ref / av_interleaved_write_frame).
 using PacketSink = std::function<Result<void>(AVPacket& packet)>;
-
-enum class VideoCodec { vp9, vp8, h264 };
 
 struct VideoEncoderOptions {
     VideoCodec codec = VideoCodec::vp9;
