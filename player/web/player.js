@@ -296,14 +296,102 @@
     });
     return cues.sort(function (a, b) { return a.t_ms - b.t_ms; });
   }
+  // ---- Thumbnails (thumbnails.vtt: cues whose text is "sprite.jpg#xywh=x,y,w,h", the
+  // storyboard convention of JW Player and Video.js) for seek-bar previews and chapters. ----
+  function parseThumbnails(text, base) {
+    const cues = [];
+    text.replace(/\r\n?/g, '\n').split(/\n{2,}/).forEach(function (block) {
+      const lines = block.split('\n');
+      const at = lines.findIndex(function (l) { return l.includes('-->'); });
+      if (at < 0 || !lines[at + 1]) return;
+      const times = lines[at].split('-->');
+      const start = vttTime(times[0]);
+      const end = vttTime(times[1].trim().split(/\s+/)[0]);
+      const url = new URL(lines[at + 1].trim(), base);
+      const m = /^#xywh=(\d+),(\d+),(\d+),(\d+)$/.exec(url.hash);
+      if (start === null || end === null || !m || url.origin !== window.location.origin) return;
+      url.hash = '';
+      cues.push({ start: start, end: end, src: url.href, x: +m[1], y: +m[2], w: +m[3], h: +m[4] });
+    });
+    return cues.sort(function (a, b) { return a.start - b.start; });
+  }
+  function thumbnailAt(cues, ms) {
+    let found = null;
+    cues.forEach(function (c) { if (c.start <= ms) found = c; });
+    return found;
+  }
+  function paintThumbnail(el, cue) {
+    el.style.backgroundImage = 'url("' + cue.src + '")';
+    el.style.backgroundPosition = (-cue.x) + 'px ' + (-cue.y) + 'px';
+    el.style.width = cue.w + 'px';
+    el.style.height = cue.h + 'px';
+  }
+  const thumbnailsUrl = video.dataset.thumbnails;
+  const thumbnails = thumbnailsUrl
+    ? fetchOk(thumbnailsUrl, 'text').then(function (text) {
+      return parseThumbnails(text, new URL(thumbnailsUrl, window.location.href));
+    }).catch(function () { return []; })
+    : Promise.resolve([]);
+
+  // A seek bar under the video that previews the frame under the pointer (the native
+  // controls cannot show previews); keyboard users keep the native controls and shortcuts.
+  thumbnails.then(function (cues) {
+    if (cues.length === 0) return;
+    const bar = document.createElement('div');
+    bar.className = 'seekbar';
+    bar.setAttribute('aria-hidden', 'true');
+    const fill = document.createElement('div');
+    fill.className = 'fill';
+    const preview = document.createElement('div');
+    preview.className = 'seek-preview';
+    preview.hidden = true;
+    const image = document.createElement('div');
+    image.className = 'image';
+    const label = document.createElement('span');
+    label.className = 'time';
+    preview.append(image, label);
+    bar.append(fill, preview);
+    video.parentNode.appendChild(bar);
+    function msAt(event) {
+      const box = bar.getBoundingClientRect();
+      const f = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+      return { ms: f * (Number.isFinite(video.duration) ? video.duration : 0) * 1000, x: f * box.width };
+    }
+    bar.addEventListener('pointermove', function (event) {
+      const at = msAt(event);
+      const cue = thumbnailAt(cues, at.ms);
+      if (!cue) { preview.hidden = true; return; }
+      paintThumbnail(image, cue);
+      label.textContent = clock(at.ms);
+      preview.dataset.t = String(Math.floor(at.ms));
+      preview.style.left = Math.min(Math.max(at.x, cue.w / 2), bar.clientWidth - cue.w / 2) + 'px';
+      preview.hidden = false;
+    });
+    bar.addEventListener('pointerleave', function () { preview.hidden = true; });
+    bar.addEventListener('click', function (event) { seekTo(msAt(event).ms / 1000); });
+    video.addEventListener('timeupdate', function () {
+      const d = Number.isFinite(video.duration) ? video.duration : 0;
+      fill.style.width = (d > 0 ? 100 * video.currentTime / d : 0) + '%';
+    });
+  });
+
   if (chapterList) {
     chapters = new Follower(chapterList, null);
     followers.push(chapters);
-    fetchOk(chapterList.dataset.src, 'text').then(function (text) {
-      const cues = parseVtt(text);
+    Promise.all([fetchOk(chapterList.dataset.src, 'text'), thumbnails]).then(function (loaded) {
+      const cues = parseVtt(loaded[0]);
+      const thumbs = loaded[1];
       chapters.fill(cues.map(function (c) {
         return { t_ms: c.t_ms, build: function (li) {
           const a = timeLink(c.t_ms, c.title);
+          // The slide at the chapter's start, when there are thumbnails.
+          const cue = thumbnailAt(thumbs, c.t_ms);
+          if (cue) {
+            const thumb = document.createElement('span');
+            thumb.className = 'thumb';
+            paintThumbnail(thumb, cue);
+            a.prepend(thumb);
+          }
           const title = document.createElement('span');
           title.className = 'title';
           title.textContent = c.title;

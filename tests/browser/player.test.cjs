@@ -29,6 +29,29 @@ function vtt(chapters) {
   }).join('\n');
 }
 
+// Seek-bar previews: the renderer's thumbnails.vtt + sprite when it wrote them; otherwise one
+// made here with ffmpeg (tests may use it; the product never does): a frame every 2 s,
+// 160x90, in one row.
+const THUMB = { every: 2, w: 160, h: 90 };
+function addThumbnails(published) {
+  if (fs.existsSync(path.join(published, 'thumbnails.vtt'))) return;
+  const { execFileSync } = require('node:child_process');
+  const n = LESSON_S / THUMB.every;
+  execFileSync('ffmpeg', ['-v', 'error', '-i', path.join(published, 'lesson.mp4'), '-vf',
+    `fps=1/${THUMB.every},scale=${THUMB.w}:${THUMB.h},tile=${n}x1`, '-frames:v', '1', '-y',
+    path.join(published, 'thumbnails.jpg')]);
+  const stamp = (s) => `00:00:${String(s).padStart(2, '0')}.000`;
+  let text = 'WEBVTT\n';
+  for (let i = 0; i < n; ++i)
+    text += `\n${stamp(i * THUMB.every)} --> ${stamp((i + 1) * THUMB.every)}\nthumbnails.jpg#xywh=${i * THUMB.w},0,${THUMB.w},${THUMB.h}\n`;
+  fs.writeFileSync(path.join(published, 'thumbnails.vtt'), text);
+  // The sprite is served because the manifest lists it.
+  const manifestPath = path.join(published, 'manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  manifest.files.push({ name: 'thumbnails.jpg', mime: 'image/jpeg', bytes: fs.statSync(path.join(published, 'thumbnails.jpg')).size });
+  fs.writeFileSync(manifestPath, JSON.stringify(manifest));
+}
+
 async function newPage(viewport = { width: 1280, height: 800 }) {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
@@ -79,6 +102,7 @@ before(async () => {
   assert.ok(chat.length >= 4, 'the simulated lesson has chat messages');
   // The renderer does not write chapters yet; the player shows them whenever they exist.
   fs.writeFileSync(path.join(published, 'chapters.vtt'), vtt(CHAPTERS));
+  addThumbnails(published);
   server = await serve(lesson.data);
   ports.add(server.port);
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tafel-chromium-'));
@@ -182,6 +206,47 @@ test('chapters: click and up/down arrows seek to chapter starts', async () => {
   await page.keyboard.press('ArrowUp'); // at its start: to the chapter before
   await page.waitForFunction(() => Math.abs(document.getElementById('lesson').currentTime) < 0.05);
   await page.close();
+});
+
+test('seek-bar previews show the frame under the pointer; chapters show their slide', async () => {
+  const page = await newPage();
+  await open(page);
+  await page.waitForSelector('.seekbar');
+  await page.waitForFunction(() => document.querySelectorAll('#chapters li .thumb').length > 0);
+  // The tiles as thumbnails.vtt has them (the renderer's or the one made here).
+  const published = path.join(lesson.data, 'published', lesson.id);
+  const tiles = fs.readFileSync(path.join(published, 'thumbnails.vtt'), 'utf8').split(/\n{2,}/).map((b) => {
+    const m = /(\d+):(\d{2})\.(\d{3}) -->.*\n(\S+)#xywh=(\d+),(\d+),/.exec(b);
+    return m && { ms: (Number(m[1]) * 60 + Number(m[2])) * 1000 + Number(m[3]), file: m[4], x: Number(m[5]), y: Number(m[6]) };
+  }).filter(Boolean);
+  const tileAt = (ms) => tiles.filter((t) => t.ms <= ms).pop();
+  const position = (t) => `${-t.x}px ${-t.y}px`;
+  // Each chapter's thumbnail is the tile at its start.
+  const chapterThumbs = await page.$$eval('#chapters li .thumb', (els) => els.map((e) => e.style.backgroundPosition));
+  assert.deepEqual(chapterThumbs, CHAPTERS.map((c) => position(tileAt(c.t * 1000))));
+  const bar = await page.locator('.seekbar').boundingBox();
+  const duration = await page.evaluate(() => document.getElementById('lesson').duration);
+  const x = bar.x + bar.width * 0.55;
+  await page.mouse.move(x, bar.y + bar.height / 2);
+  await page.waitForSelector('.seek-preview:not([hidden])');
+  const preview = await page.$eval('.seek-preview', (p) => ({
+    t: Number(p.dataset.t), image: p.querySelector('.image').style.backgroundImage,
+    position: p.querySelector('.image').style.backgroundPosition,
+  }));
+  assert.ok(Math.abs(preview.t / 1000 - duration * 0.55) < 0.3, `preview at ${preview.t} ms`);
+  assert.ok(preview.image.includes(tileAt(preview.t).file), preview.image);
+  assert.equal(preview.position, position(tileAt(preview.t)));
+  // The sprite really loads (same origin, allowed by the CSP).
+  const sprite = await page.evaluate((src) => new Promise((resolve) => {
+    const img = new Image(); img.onload = () => resolve(img.naturalWidth); img.onerror = () => resolve(0); img.src = src;
+  }), preview.image.replace(/^url\("?|"?\)$/g, ''));
+  assert.ok(sprite > 0, 'the sprite loads');
+  await shot(page, 'seek-preview');
+  await page.mouse.click(x, bar.y + bar.height / 2);
+  await page.waitForFunction((t) => Math.abs(document.getElementById('lesson').currentTime - t) < 0.3, duration * 0.55);
+  await page.close();
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(problems, []);
 });
 
 test('speed control changes the rate and is remembered', async () => {
@@ -371,6 +436,8 @@ test('owners manage on the page; a BBB client publishes, updates and deletes', a
     await page.click('#manage-rename button');
     await page.waitForFunction(() => document.querySelector('h1').textContent === 'Brüche, Wiederholung');
     await shot(page, 'owner');
+    // No cookie but the session's (issue 7, item 2).
+    assert.deepEqual([...new Set((await context.cookies()).map((c) => c.name))], ['tafel_session']);
     await page.close();
     assert.deepEqual(problems, []);
 
