@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <csignal>
+
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -103,6 +105,10 @@ Result<std::unique_ptr<Server>> Server::create(ServerOptions options, storage::C
 Result<void> Server::start() {
     Impl& m = *impl_;
     if (m.started) return fail(Errc::invalid_argument, "player server already started");
+    // sendfile(2) to a socket the peer has closed raises SIGPIPE (it has no MSG_NOSIGNAL, and
+    // Linux no SO_NOSIGPIPE), which would end the process; EPIPE is handled per connection.
+    // Process-wide, as nginx does.
+    ::signal(SIGPIPE, SIG_IGN);
     m.ioc = std::make_unique<net::io_context>(m.options.threads);
     m.acceptor = std::make_unique<tcp::acceptor>(net::make_strand(*m.ioc));
 

@@ -117,3 +117,17 @@ TEST_CASE("a reader that stops reading a large file is closed by the idle timeou
     // What the stalled reader can still drain is far less than the file, then EOF.
     CHECK(stalled.read_up_to(k_big, 2s).size() < k_big / 2);
 }
+
+TEST_CASE("a reader that hangs up in the middle of a file does not take the server down", "[integration]") {
+    ServerFixture fx;
+    write_file(fx.data.layout.published_dir(k_id) / "lesson.mp4", mp4_bytes(0, k_big));
+    for (int i = 0; i < 5; ++i) {
+        SmallWindowSocket leaving(fx.port(), 4096);
+        leaving.send(fmt::format("GET /r/{}/media/lesson.mp4 HTTP/1.1\r\nHost: x\r\n\r\n", k_id));
+        REQUIRE(leaving.read_up_to(1, 10s).starts_with("HTTP/1.1 200"));
+    } // closed with unread data: a reset, and EPIPE (SIGPIPE unless ignored) on the next sendfile
+    // The server (this very process: SIGPIPE would have ended the test run) still answers.
+    CHECK(http_request(fx.port(), "GET", "/healthz").status == 200);
+    const auto range = http_request(fx.port(), "GET", fmt::format("/r/{}/media/lesson.mp4", k_id), {{"Range", "bytes=0-9"}});
+    CHECK(range.body == mp4_bytes(0, 10));
+}
