@@ -7,9 +7,11 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
+#include <libavutil/mem.h>
 }
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <fmt/std.h>
 
 namespace tafel::mux {
@@ -64,6 +66,26 @@ Result<std::unique_ptr<ContainerWriter>> ContainerWriter::create(const std::file
     if (!options.title.empty()) {
         ret = av_dict_set(&context->metadata, "title", options.title.c_str(), 0);
         if (ret < 0) return av_fail(ret, fmt::format("set title of {}", url));
+    }
+    // Chapters go into the context before the header (what FFmpeg's own chapter copying
+    // does); avformat_free_context releases them with their metadata.
+    for (const auto& c : options.chapters) {
+        auto* chapter = static_cast<AVChapter*>(av_mallocz(sizeof(AVChapter)));
+        if (chapter == nullptr) return fail(Errc::internal, fmt::format("chapter of {}: out of memory", url));
+        auto** grown = static_cast<AVChapter**>(
+            av_realloc_array(context->chapters, context->nb_chapters + 1, sizeof(AVChapter*)));
+        if (grown == nullptr) {
+            av_free(chapter);
+            return fail(Errc::internal, fmt::format("chapter of {}: out of memory", url));
+        }
+        context->chapters = grown;
+        context->chapters[context->nb_chapters++] = chapter;
+        chapter->id = context->nb_chapters;
+        chapter->time_base = AVRational{1, 1000};
+        chapter->start = c.start_ms;
+        chapter->end = std::max(c.start_ms, c.end_ms);
+        ret = av_dict_set(&chapter->metadata, "title", c.title.c_str(), 0);
+        if (ret < 0) return av_fail(ret, fmt::format("chapter title of {}", url));
     }
     return std::unique_ptr<ContainerWriter>(new ContainerWriter(path, std::move(context), options.faststart));
 }

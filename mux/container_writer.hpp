@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,18 @@ struct AVPacket;
 
 namespace tafel::mux {
 
+// A chapter of the file (Matroska Chapters; MP4 Nero "chpl" + QuickTime chapter track).
+struct ContainerChapter {
+    std::int64_t start_ms = 0;
+    std::int64_t end_ms = 0;
+    std::string title;
+};
+
 struct ContainerOptions {
     std::string format;       // libavformat muxer name: "webm", "mp4", "matroska", …
     std::string title;        // container metadata "title" (empty: none)
     bool faststart = false;   // mp4/mov: moov before mdat (the file is rewritten in finish())
+    std::vector<ContainerChapter> chapters; // written with the header
 };
 
 class ContainerWriter {

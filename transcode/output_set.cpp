@@ -74,7 +74,10 @@ public:
     static Result<std::unique_ptr<Output>> create(const std::filesystem::path& dir, bool webm,
                                                   const OutputOptions& options, int threads) {
         const auto path = dir / (webm ? "lesson.webm" : "lesson.mp4");
-        mux::ContainerOptions container_options{webm ? "webm" : "mp4", options.title, !webm};
+        // Chapters only in Matroska: MP4 would carry them as an extra QuickTime text track.
+        const std::vector<mux::ContainerChapter> chapters =
+            webm ? options.chapters : std::vector<mux::ContainerChapter>{};
+        mux::ContainerOptions container_options{webm ? "webm" : "mp4", options.title, !webm, chapters};
         auto writer = mux::ContainerWriter::create(path, container_options);
         if (!writer) return std::unexpected(writer.error());
         const bool global_header = (*writer)->needs_global_header();
@@ -108,7 +111,7 @@ public:
         std::unique_ptr<mux::ContainerWriter> audio_writer;
         if (options.audio_only) {
             const auto audio_path = dir / (webm ? "lesson.opus.webm" : "lesson.m4a");
-            auto created = mux::ContainerWriter::create(audio_path, {webm ? "webm" : "mp4", options.title, !webm});
+            auto created = mux::ContainerWriter::create(audio_path, {webm ? "webm" : "mp4", options.title, !webm, chapters});
             if (!created) return std::unexpected(created.error());
             if ((*created)->needs_global_header() != global_header) {
                 return fail(Errc::internal, fmt::format("{}: codec header placement differs from {}", audio_path,

@@ -7,6 +7,7 @@
 // previous one, so that the encoders skip what stood still (video_encoder.hpp).
 #include "core/error.hpp"
 #include "core/rational.hpp"
+#include "mux/container_writer.hpp"
 #include "transcode/video_encoder.hpp"
 
 #include <cstdint>
@@ -31,6 +32,7 @@ struct OutputOptions {
     int aac_bit_rate = 64'000;
     std::string title;                   // container metadata
     int keyframe_interval_s = 4;         // at least one keyframe every N seconds
+    std::vector<mux::ContainerChapter> chapters; // Matroska chapters of lesson.webm and lesson.opus.webm
 };
 
 struct I420View {                        // borrowed planes of one frame, width x height
