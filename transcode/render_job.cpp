@@ -118,14 +118,21 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     std::error_code ec;
     std::filesystem::create_directories(out_dir, ec);
     if (ec) return fail(Errc::io, fmt::format("create {}: {}", out_dir.string(), ec.message()));
-    OutputOptions output_options = out;
-    if (output_options.title.empty()) output_options.title = info->meeting.name;
-    auto output = OutputSet::create(out_dir, output_options);
-    if (!output) return std::unexpected(output.error());
-
     // Paused spans are cut from every output: output frame i shows lesson time
     // pauses.to_lesson(i / frame_rate), and the audio skips the same spans sample-exactly.
     const PauseMap pauses = PauseMap::from_events(*info, *events, duration_us);
+    // Chapters are known before the first frame: they go into the containers' headers too.
+    const auto cues = chapter_cues(timeline, pauses);
+    const std::int64_t output_ms = pauses.output_duration() / 1000;
+    OutputOptions output_options = out;
+    if (output_options.title.empty()) output_options.title = info->meeting.name;
+    for (std::size_t k = 0; k < cues.size(); ++k) {
+        if (cues[k].start_ms >= output_ms) break;
+        const std::int64_t end = k + 1 < cues.size() ? std::min(cues[k + 1].start_ms, output_ms) : output_ms;
+        if (end > cues[k].start_ms) output_options.chapters.push_back({cues[k].start_ms, end, cues[k].title});
+    }
+    auto output = OutputSet::create(out_dir, output_options);
+    if (!output) return std::unexpected(output.error());
     const PauseMap sample_pauses = pauses.rescaled(k_timebase_us, k_timebase_48khz);
     const std::int64_t output_us = pauses.output_duration();
     // Frame i is presented at i / frame_rate; the last frame starts before the end.
@@ -237,7 +244,6 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     summary.files = (*output)->files();
     summary.files.push_back(chat_file);
 
-    const auto cues = chapter_cues(timeline, pauses);
     const auto chapters_file = out_dir / "chapters.vtt";
     if (auto w = write_chapters_vtt(chapters_file, cues, summary.duration_ms); !w) return std::unexpected(w.error());
     summary.files.push_back(chapters_file);

@@ -194,6 +194,16 @@ TEST_CASE("rendered lesson: slides, whiteboard, chat, screen share, tiles, pause
         CHECK(chapters.starts_with("WEBVTT\n"));
         CHECK_THAT(chapters, Catch::Contains("00:00:00.000 --> 00:00:04.000\nSeite 1"));
         CHECK_THAT(chapters, Catch::Contains("00:00:04.000 --> 00:00:05.500\nSeite 2"));
+        for (const auto& file : {out / "lesson.webm", out / "lesson.opus.webm"}) {  // also as Matroska chapters
+            INFO(file.string());
+            const auto probe = nlohmann::json::parse(
+                run(fmt::format("ffprobe -v error -show_chapters -of json '{}'", file.string())), nullptr, false);
+            REQUIRE(probe.contains("chapters"));
+            REQUIRE(probe["chapters"].size() == 2);
+            CHECK(probe["chapters"][0]["tags"]["title"] == "Seite 1");
+            CHECK(std::stod(probe["chapters"][1]["start_time"].get<std::string>()) == Approx(4.0).margin(0.01));
+            CHECK(probe["chapters"][1]["tags"]["title"] == "Seite 2");
+        }
         const std::string thumbs = read_text(out / "thumbnails.vtt");
         CHECK_THAT(thumbs, Catch::Contains("00:00:00.000 --> 00:00:05.500\nthumbnails-1.jpg#xywh=0,0,160,90"));
         const auto sprite = ffprobe(out / "thumbnails-1.jpg");
