@@ -1,0 +1,177 @@
+// Media end to end: a real WebRTC sender (tests/bbb/webrtc_peer) offers VP8 through the SFU's
+// Redis envelope; tafel's recorder answers, receives, says `flowing`, and after stopRecording
+// the WebM has duration and cues (ffprobe and the EBML bytes). And the process side: kill -9
+// of `tafel record --bbb` and a restart give the SFU a new instanceId.
+#include "bbb/bbb_recorder.hpp"
+#include "bbb/sdp_envelope.hpp"
+#include "core/ids.hpp"
+#include "redis_fixture.hpp"
+#include "webrtc_peer.hpp"
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+extern char** environ;
+
+using namespace tafel;
+using namespace tafel::bbb;
+using namespace tafel::bbb::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path = fs::temp_directory_path() / ("tafel-bbb-rec-" + random_hex_id(6));
+    TempDir() { fs::create_directories(path); }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+json parse(const std::optional<std::string>& text) {
+    REQUIRE(text);
+    auto j = json::parse(*text, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    return j;
+}
+
+std::string run(const std::string& command) {
+    std::string out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe);
+    std::array<char, 4096> buf{};
+    while (const auto n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+    ::pclose(pipe);
+    return out;
+}
+
+unsigned mode_of(const fs::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 0777;
+}
+
+} // namespace
+
+TEST_CASE("a WebRTC VP8 sender is recorded to a WebM with duration and cues, flowing reported", "[integration][bbb]") {
+    RedisServer redis;
+    TempDir dir;
+    FakeSfuLink sfu(redis.port());
+    BbbOptions options;
+    options.redis.port = redis.port();
+    options.service.recordings_dir = dir.path;
+    options.service.app_version = "tafel-test";
+    auto recorder = BbbRecorder::start(options);
+    REQUIRE(recorder);
+    REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
+
+    WebrtcPeer peer;
+    const auto offer = peer.offer();
+    REQUIRE(offer);
+    const std::string file = "recordings/meeting-1/medium-user-1-1700000000000.webm";
+    const json start{{"id", "startRecording"}, {"recordingSessionId", "media-1"}, {"fileName", file},
+                     {"sdp", encode_sdp_envelope({"offer", *offer})}, {"metadata", {{"cameraId", "c1"}}}};
+    REQUIRE(sfu.send(start.dump()) == 1);
+    const json response = parse(sfu.next_with_id("startRecordingResponse"));
+    INFO(response.dump());
+    REQUIRE(response["status"] == "ok");
+    auto answer = decode_sdp_envelope(response["sdp"].get<std::string>());
+    REQUIRE(answer);
+    REQUIRE(peer.apply_answer(answer->sdp));
+
+    const auto asked = std::chrono::steady_clock::now();
+    const json flowing = parse(sfu.next_with_id("recordingRtpStatusChanged", std::chrono::seconds(20)));
+    CHECK(flowing["recordingSessionId"] == "media-1");
+    CHECK(flowing["status"] == "flowing");
+    CHECK(flowing["timestampHR"].is_number_integer());
+    CHECK(flowing["timestampUTC"].get<std::string>().ends_with("Z"));
+    INFO("flowing after " << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked).count() << " ms");
+    const fs::path webm = dir.path / file;
+    CHECK(fs::exists(webm));
+    CHECK(mode_of(webm) == 0600);
+    CHECK(mode_of(webm.parent_path()) == 0700);
+    CHECK(mode_of(webm.parent_path().parent_path()) == 0700);
+
+    // Three seconds of lesson: the duration checked below must come from the media.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    REQUIRE(sfu.send(R"({"id":"stopRecording","recordingSessionId":"media-1"})") == 1);
+    const json stopped = parse(sfu.next_with_id("recordingStopped", std::chrono::seconds(15)));
+    CHECK(stopped["reason"] == "stopped");
+    REQUIRE(stopped.contains("timestampHR"));
+    const auto hr_ms = stopped["timestampHR"].get<std::int64_t>();
+    CHECK(hr_ms >= 2500);
+    CHECK(hr_ms <= 8000);
+
+    const json probe = json::parse(
+        run(fmt::format("ffprobe -v error -show_entries format=duration,format_name:stream=codec_name,width -of json '{}'",
+                        webm.string())),
+        nullptr, false);
+    INFO(probe.dump());
+    REQUIRE(probe.contains("format"));
+    CHECK(probe["format"]["format_name"].get<std::string>().find("webm") != std::string::npos);
+    REQUIRE(probe["streams"].size() == 1);
+    CHECK(probe["streams"][0]["codec_name"] == "vp8");
+    CHECK(probe["streams"][0]["width"] == 320);
+    REQUIRE(probe["format"].contains("duration")); // absent when the muxer never finalised
+    const double duration_s = std::stod(probe["format"]["duration"].get<std::string>());
+    CHECK(duration_s * 1000 == Approx(static_cast<double>(hr_ms)).margin(1000));
+    // Matroska element IDs (RFC 9559 section 5.1): Cues 0x1C53BB6B and Info's Duration 0x4489.
+    std::ifstream in(webm, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(bytes.find("\x1C\x53\xBB\x6B") != std::string::npos);
+    CHECK(bytes.find("\x44\x89") != std::string::npos);
+    // Every frame decodes: a missed keyframe at the start would show as decode errors.
+    CHECK(run(fmt::format("ffmpeg -v error -i '{}' -f null - 2>&1", webm.string())).empty());
+}
+
+TEST_CASE("kill -9 of tafel record --bbb: the restarted process announces a new instanceId", "[integration][bbb]") {
+    RedisServer redis;
+    TempDir dir;
+    FakeSfuLink sfu(redis.port());
+    const std::string tafel = TAFEL_BINARY_DIR "/app/tafel";
+    REQUIRE(fs::exists(tafel));
+    auto spawn = [&] {
+        std::vector<std::string> args{tafel, "record", "--bbb", "--redis-port", std::to_string(redis.port()),
+                                      "--bbb-dir", dir.path.string()};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_t pid = -1;
+        REQUIRE(::posix_spawn(&pid, tafel.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
+        return pid;
+    };
+    const pid_t first = spawn();
+    const json hello = parse(sfu.next_with_id("recorderStatus", std::chrono::seconds(30)));
+    REQUIRE(sfu.send(R"({"id":"getRecorderStatus"})") == 1);
+    CHECK(parse(sfu.next_with_id("recorderStatus"))["instanceId"] == hello["instanceId"]);
+    ::kill(first, SIGKILL);
+    int status = 0;
+    ::waitpid(first, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    // The SFU's keepalive now goes unanswered: a crash, as it sees it.
+    sfu.send(R"({"id":"getRecorderStatus"})");
+    CHECK_FALSE(sfu.next(std::chrono::milliseconds(500)));
+
+    const pid_t second = spawn();
+    const json again = parse(sfu.next_with_id("recorderStatus", std::chrono::seconds(30)));
+    CHECK(again["instanceId"] != hello["instanceId"]);
+    ::kill(second, SIGTERM);
+    ::waitpid(second, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
