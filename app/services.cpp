@@ -110,6 +110,8 @@ std::unique_ptr<Services> Services::start(const Config& config, ServiceSet which
         options.rtp_port_min = config.rtp_port_min;
         options.rtp_port_max = config.rtp_port_max;
         options.sync_interval = std::chrono::milliseconds(config.sync_interval_ms);
+        options.io_threads = config.recorder_threads;
+        options.disk_floor_bytes = static_cast<std::uint64_t>(config.disk_floor_mb) << 20;
         options.secret = config.secret;
         transcode::JobRunner* runner = impl->runner.get();
         impl->recorder = value_or_throw(

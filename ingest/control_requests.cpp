@@ -122,6 +122,19 @@ Result<StreamRequest> parse_stream_request(std::string_view body) {
     auto participant = string_field(*j, "participant", "participant", true);
     if (!participant) return std::unexpected(participant.error());
     r.participant = *participant;
+    auto fmtp = string_field(*j, "fmtp", "fmtp", false);
+    if (!fmtp) return std::unexpected(fmtp.error());
+    r.fmtp = *fmtp;
+    if (const auto it = j->find("ssrc"); it != j->end() && !it->is_null()) {
+        if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 0xffffffffULL) {
+            return bad_field("ssrc", "is not an unsigned 32-bit integer (RFC 3550 5.1)");
+        }
+        r.ssrc = static_cast<std::uint32_t>(it->get<std::uint64_t>());
+    }
+    if (const auto it = j->find("fir"); it != j->end() && !it->is_null()) {
+        if (!it->is_boolean()) return bad_field("fir", "is not true or false");
+        r.fir = it->get<bool>();
+    }
     return r;
 }
 

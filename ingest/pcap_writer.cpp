@@ -91,25 +91,20 @@ PcapWriter::~PcapWriter() {
     if (auto r = close(); !r) log::get("ingest")->warn("closing pcap: {}", r.error().describe());
 }
 
-Result<void> PcapWriter::append(ArrivalTime arrival, const UdpEndpoint& source, const UdpEndpoint& destination,
-                                Bytes datagram) {
-    if (!fd_) return fail(Errc::invalid_argument, fmt::format("append to closed pcap {}", path_.string()));
-    if (datagram.size() > pcap::k_max_datagram) {
-        return fail(Errc::invalid_argument,
-                    fmt::format("datagram of {} bytes does not fit an IPv4 packet ({})", datagram.size(),
-                                path_.string()));
-    }
-    const std::int64_t wall_ns = anchor_.wall_ns(arrival);
+void PcapWriter::encode_record(std::vector<std::uint8_t>& out, const ClockAnchor& anchor, std::uint16_t ip_id,
+                               ArrivalTime arrival, const UdpEndpoint& source, const UdpEndpoint& destination,
+                               Bytes datagram) {
+    const std::int64_t wall_ns = anchor.wall_ns(arrival);
     const std::size_t ip_len = pcap::k_ipv4_header + pcap::k_udp_header + datagram.size();
-    put_le32(buffer_, static_cast<std::uint32_t>(wall_ns / 1'000'000'000));
-    put_le32(buffer_, static_cast<std::uint32_t>(wall_ns % 1'000'000'000));
-    put_le32(buffer_, static_cast<std::uint32_t>(ip_len));
-    put_le32(buffer_, static_cast<std::uint32_t>(ip_len));
+    put_le32(out, static_cast<std::uint32_t>(wall_ns / 1'000'000'000));
+    put_le32(out, static_cast<std::uint32_t>(wall_ns % 1'000'000'000));
+    put_le32(out, static_cast<std::uint32_t>(ip_len));
+    put_le32(out, static_cast<std::uint32_t>(ip_len));
 
     // RFC 791 3.1 IPv4 header, no options, DF set, protocol 17 (UDP).
     std::uint8_t ip[pcap::k_ipv4_header] = {0x45, 0};
     be::store16(ip + 2, static_cast<std::uint16_t>(ip_len));
-    be::store16(ip + 4, ip_id_++);
+    be::store16(ip + 4, ip_id);
     be::store16(ip + 6, 0x4000);
     ip[8] = 64;
     ip[9] = 17;
@@ -121,11 +116,43 @@ Result<void> PcapWriter::append(ArrivalTime arrival, const UdpEndpoint& source, 
     be::store16(udp + 0, source.port);
     be::store16(udp + 2, destination.port);
     be::store16(udp + 4, static_cast<std::uint16_t>(pcap::k_udp_header + datagram.size()));
-    buffer_.insert(buffer_.end(), ip, ip + sizeof ip);
-    buffer_.insert(buffer_.end(), udp, udp + sizeof udp);
-    buffer_.insert(buffer_.end(), datagram.begin(), datagram.end());
+    out.insert(out.end(), ip, ip + sizeof ip);
+    out.insert(out.end(), udp, udp + sizeof udp);
+    out.insert(out.end(), datagram.begin(), datagram.end());
+}
+
+Result<void> PcapWriter::append(ArrivalTime arrival, const UdpEndpoint& source, const UdpEndpoint& destination,
+                                Bytes datagram) {
+    if (!fd_) return fail(Errc::invalid_argument, fmt::format("append to closed pcap {}", path_.string()));
+    if (datagram.size() > pcap::k_max_datagram) {
+        return fail(Errc::invalid_argument,
+                    fmt::format("datagram of {} bytes does not fit an IPv4 packet ({})", datagram.size(),
+                                path_.string()));
+    }
+    encode_record(buffer_, anchor_, ip_id_++, arrival, source, destination, datagram);
     ++records_;
     if (buffer_.size() >= k_buffer_limit) return write_buffer();
+    return {};
+}
+
+Result<void> PcapWriter::write_records(const std::vector<std::uint8_t>& bytes, std::uint64_t records) {
+    if (!fd_) return fail(Errc::invalid_argument, fmt::format("write to closed pcap {}", path_.string()));
+    if (auto r = write_buffer(); !r) return r;
+    int err = 0;
+    if (!write_all(fd_.get(), bytes.data(), bytes.size(), err)) {
+        if (::ftruncate(fd_.get(), static_cast<off_t>(file_size_)) == 0) {
+            ::lseek(fd_.get(), static_cast<off_t>(file_size_), SEEK_SET);
+        }
+        return std::unexpected(io_error("write", err));
+    }
+    file_size_ += bytes.size();
+    records_ += records;
+    return {};
+}
+
+Result<void> PcapWriter::sync() {
+    if (!fd_) return {};
+    if (::fdatasync(fd_.get()) != 0) return std::unexpected(io_error("fdatasync", errno));
     return {};
 }
 

@@ -33,6 +33,17 @@ public:
     // Writes the buffered records and fdatasyncs: after it returns they survive a crash.
     Result<void> flush();
 
+    // The split used by the recorder (ingest/disk_writer.hpp): the packet thread encodes
+    // records into its own buffer with encode_record(); the disk writer thread appends such
+    // a buffer of `records` whole records with write_records() (written at once, not synced;
+    // on failure the file is cut back to its last whole record) and syncs with sync().
+    static void encode_record(std::vector<std::uint8_t>& out, const ClockAnchor& anchor, std::uint16_t ip_id,
+                              ArrivalTime arrival, const UdpEndpoint& source, const UdpEndpoint& destination,
+                              Bytes datagram);
+    Result<void> write_records(const std::vector<std::uint8_t>& bytes, std::uint64_t records);
+    Result<void> sync();   // fdatasync of what was written
+    int fd() const { return fd_.get(); }
+
     // flush(), close the file and rename `<path>.tmp` to `<path>`. Idempotent.
     Result<void> close();
 

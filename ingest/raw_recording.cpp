@@ -114,6 +114,8 @@ Result<RecordingInfo> from_json(const json& j, const std::string& where) {
         TAFEL_TRY_ASSIGN(track.payload_type, field<int>(t, "payload_type", wt));
         TAFEL_TRY_ASSIGN(track.clock_rate, field<int>(t, "clock_rate", wt));
         track.channels = optional_field<int>(t, "channels", 0);
+        track.fmtp = optional_field<std::string>(t, "fmtp", std::string{});
+        if (t.contains("ssrc") && t["ssrc"].is_number_unsigned()) track.ssrc = t["ssrc"].get<std::uint32_t>();
         track.participant = optional_field<std::string>(t, "participant", "");
         track.port = optional_field<std::uint16_t>(t, "port", 0);
         TAFEL_TRY_ASSIGN(track.file, field<std::string>(t, "file", wt));
@@ -156,6 +158,8 @@ json to_json(const RecordingInfo& info) {
                    {"port", t.port},
                    {"file", t.file}};
         if (t.kind == MediaKind::audio) tj["channels"] = t.channels;
+        if (!t.fmtp.empty()) tj["fmtp"] = t.fmtp;
+        if (t.ssrc) tj["ssrc"] = *t.ssrc;
         j["tracks"].push_back(std::move(tj));
     }
     j["decks"] = json::array();

@@ -37,6 +37,8 @@ struct TrackInfo {
     std::string participant;
     std::uint16_t port = 0;
     std::string file;          // relative to the recording folder: "tracks/t1.pcap"
+    std::string fmtp;          // RFC 8866 6.15 format parameters as the sender declared them
+    std::optional<std::uint32_t> ssrc;   // the sender's SSRC, when declared
 };
 
 struct Deck {

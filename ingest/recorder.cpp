@@ -4,9 +4,12 @@
 #include "core/log.hpp"
 #include "ingest/control_api.hpp"
 #include "ingest/control_requests.hpp"
+#include "ingest/disk_writer.hpp"
+#include "ingest/media_thread.hpp"
 #include "ingest/pdf_pages.hpp"
 #include "ingest/port_pool.hpp"
 #include "ingest/recorder_metrics.hpp"
+#include "ingest/sdp_offer.hpp"
 #include "ingest/session.hpp"
 #include "ingest/session_recovery.hpp"
 #include "storage/catalog.hpp"
@@ -18,11 +21,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <map>
 #include <optional>
 #include <thread>
+
+#include <sys/statvfs.h>
 
 namespace tafel::ingest {
 
@@ -73,7 +80,13 @@ std::optional<Route> session_route(const std::string& path) {
 struct Recorder::Impl {
     Impl(RecorderOptions o, storage::Catalog& c, const storage::Layout& l, std::function<void(const std::string&)> cb)
         : options(std::move(o)), catalog(c), layout(l), on_stopped(std::move(cb)),
-          ports(options.rtp_port_min, options.rtp_port_max), flush_timer(io) {}
+          ports(options.rtp_port_min, options.rtp_port_max), flush_timer(io),
+          disk(static_cast<std::size_t>(options.io_threads)) {
+        for (int i = 0; i < options.io_threads; ++i) {
+            media.push_back(std::make_unique<MediaThread>(static_cast<std::size_t>(i), disk, options.sync_interval,
+                                                          i == 0 ? &io : nullptr));
+        }
+    }
 
     // Declared first: destroyed last, after everything that holds sockets on it.
     net::io_context io;
@@ -84,6 +97,10 @@ struct Recorder::Impl {
     PortPool ports;
     net::steady_timer flush_timer;
     std::unique_ptr<ControlApi> api;
+    // Before the sessions: destroyed after them, whose sockets live on these threads.
+    DiskWriter disk;
+    std::vector<std::unique_ptr<MediaThread>> media;
+    std::size_t next_media = 0;
     std::map<std::string, std::unique_ptr<Session>> sessions;
     std::thread thread;
     bool stopping = false;
@@ -92,6 +109,7 @@ struct Recorder::Impl {
     HttpResponse create_session(const HttpRequest& req);
     HttpResponse session_request(Session& s, const std::string& action, const HttpRequest& req, const Target& t);
     HttpResponse stop_session(Session& s);
+    HttpResponse sdp_offer(Session& s, const HttpRequest& req, const Target& t);
     json session_json(const Session& s) const;
 
     Result<void> finalise(Session& s) {
@@ -100,9 +118,27 @@ struct Recorder::Impl {
         return r;
     }
 
+    // Issue 3, "Disk": a new session needs the floor free; running sessions keep writing
+    // until the disk is really full (then they degrade, see DiskWriter).
+    Result<void> check_disk_floor() const {
+        if (options.disk_floor_bytes == 0) return {};
+        const auto raw = layout.root() / "raw";
+        struct statvfs fs {};
+        if (::statvfs(raw.c_str(), &fs) != 0) {
+            return fail(Errc::io, fmt::format("statvfs {}: {}", raw.string(), std::strerror(errno)));
+        }
+        const std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+        if (free >= options.disk_floor_bytes) return {};
+        return fail(Errc::no_space, fmt::format("{} has {} MiB free, below the recorder's floor of {} MiB "
+                                                "(disk_floor_mb): no new sessions until space is freed",
+                                                raw.string(), free >> 20, options.disk_floor_bytes >> 20));
+    }
+
+    MediaThread& media_thread() { return *media[next_media++ % media.size()]; }
+
     void schedule_flush() {
-        // Fixed rate, not fixed delay: a packet is durable at most one interval after it was
-        // received even when flushing itself takes time (unless the thread fell behind).
+        // events.jsonl only (the media threads hand the pcaps' records to the disk writer on
+        // their own ticks). Fixed rate, not fixed delay.
         const auto now = std::chrono::steady_clock::now();
         const auto next = flush_timer.expiry() + options.sync_interval;
         flush_timer.expires_at(next > now ? next : now + options.sync_interval);
@@ -123,6 +159,8 @@ struct Recorder::Impl {
                 log::get("ingest")->error("finalising recording {}: {}", id, r.error().describe());
             }
         }
+        // From the io thread: thread 0 runs on it and must not wait for itself.
+        for (auto& m : media) m->stop();
     }
 };
 
@@ -157,7 +195,8 @@ HttpResponse Recorder::Impl::handle(const HttpRequest& req) {
 HttpResponse Recorder::Impl::create_session(const HttpRequest& req) {
     auto setup = parse_session_request(req.body);
     if (!setup) return error_response(setup.error());
-    auto session = Session::create(SessionContext{io, ports, catalog, layout, options.listen_address}, std::move(*setup),
+    if (auto r = check_disk_floor(); !r) return error_response(r.error());
+    auto session = Session::create(SessionContext{[this]() -> MediaThread& { return media_thread(); }, ports, catalog, layout, options.listen_address}, std::move(*setup),
                                    wall_now());
     if (!session) return error_response(session.error());
     const std::string id = (*session)->id();
@@ -184,6 +223,12 @@ HttpResponse Recorder::Impl::session_request(Session& s, const std::string& acti
         if (!stream->recorded) body["recorded"] = false;
         return json_response(201, body);
     }
+    if (action == "sdp") return sdp_offer(s, req, t);
+    if (action == "pause" || action == "resume") {
+        const auto r = action == "pause" ? s.pause(wall_now()) : s.resume(wall_now());
+        if (!r) return error_response(r.error());
+        return json_response(200, {{"id", s.id()}, {"state", s.state_name()}});
+    }
     if (action == "decks") {
         const std::string name = t.param("name");
         if (name.empty()) return error_response(400, "query parameter \"name\" (the file name) is missing");
@@ -203,6 +248,41 @@ HttpResponse Recorder::Impl::session_request(Session& s, const std::string& acti
     return error_response(404, fmt::format("no such endpoint: {}", t.path));
 }
 
+// POST /api/v1/sessions/<id>/sdp?participant=<p> with an SDP offer: a stream per m= section
+// the recorder takes, answered in SDP (ingest/sdp_offer.hpp).
+HttpResponse Recorder::Impl::sdp_offer(Session& s, const HttpRequest& req, const Target& t) {
+    const std::string participant = t.param("participant");
+    if (participant.empty()) return error_response(400, "query parameter \"participant\" is missing");
+    auto offer = parse_sdp_offer(req.body);
+    if (!offer) return error_response(offer.error());
+    std::vector<SdpAnswerMedia> answer;
+    bool any = false;
+    for (const auto& m : *offer) {
+        SdpAnswerMedia a{&m, 0};
+        if (m.payload_type) {
+            StreamRequest r;
+            r.kind = m.media == "audio" ? MediaKind::audio : MediaKind::video;
+            r.codec = m.codec;
+            r.payload_type = *m.payload_type;
+            r.clock_rate = m.clock_rate;
+            r.channels = m.channels;
+            r.participant = participant;
+            r.fmtp = m.fmtp;
+            r.ssrc = m.ssrc;
+            r.fir = m.fir;
+            auto stream = s.add_stream(r);
+            if (!stream) return error_response(stream.error());
+            a.port = stream->port;
+            any = true;
+        }
+        answer.push_back(a);
+    }
+    if (!any) {
+        return error_response(400, "no m= section of the offer carries VP8, VP9, H264 or opus with an a=rtpmap");
+    }
+    return HttpResponse{201, build_sdp_answer(options.listen_address, s.id(), answer), "application/sdp"};
+}
+
 HttpResponse Recorder::Impl::stop_session(Session& s) {
     if (s.stopped()) return error_response(409, fmt::format("session \"{}\" is stopped already", s.id()));
     if (auto r = finalise(s); !r) return error_response(r.error());
@@ -218,6 +298,7 @@ json Recorder::Impl::session_json(const Session& s) const {
         }
         if (st.stats.not_recordable) dropped["not_recordable"] = st.stats.not_recordable;
         if (st.stats.write_errors) dropped["write_error"] = st.stats.write_errors;
+        if (st.stats.paused) dropped["paused"] = st.stats.paused;
         tracks.push_back({{"track", st.track},
                           {"port", st.port},
                           {"recorded", st.recorded},
@@ -229,10 +310,12 @@ json Recorder::Impl::session_json(const Session& s) const {
                           {"duplicates", st.stats.rtp.duplicates()},
                           {"jitter_us", st.stats.rtp.jitter_us()},
                           {"plis_sent", st.stats.plis_sent},
-                          {"dropped", st.stats.dropped_total() + st.stats.not_recordable + st.stats.write_errors},
+                          {"firs_sent", st.stats.firs_sent},
+                          {"synced_packets", st.stats.synced},
+                          {"dropped", st.stats.dropped_total() + st.stats.not_recordable + st.stats.write_errors + st.stats.paused},
                           {"dropped_by_reason", std::move(dropped)}});
     }
-    return {{"id", s.id()}, {"state", s.state_name()}, {"tracks", std::move(tracks)}};
+    return {{"id", s.id()}, {"state", s.state_name()}, {"paused", s.paused()}, {"tracks", std::move(tracks)}};
 }
 
 Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -245,6 +328,9 @@ Result<std::unique_ptr<Recorder>> Recorder::create(RecorderOptions options, stor
     if (options.sync_interval.count() <= 0) {
         return fail(Errc::invalid_argument,
                     fmt::format("sync interval of {} ms must be positive", options.sync_interval.count()));
+    }
+    if (options.io_threads < 1 || options.io_threads > 64) {
+        return fail(Errc::invalid_argument, fmt::format("io_threads {} is not 1..64", options.io_threads));
     }
     if (options.rtp_port_min == 0 || options.rtp_port_min > options.rtp_port_max) {
         return fail(Errc::invalid_argument, fmt::format("RTP port range {}-{} is empty or starts at 0",
@@ -273,6 +359,8 @@ Result<void> Recorder::start() {
     }
     impl_->api->start();
     impl_->schedule_flush();
+    impl_->disk.start();
+    for (auto& m : impl_->media) m->start();
     impl_->thread = std::thread([this] {
         for (;;) {
             try {
@@ -301,6 +389,7 @@ void Recorder::stop() {
         finished.wait();
         impl_->io.stop();
         impl_->thread.join();
+        impl_->disk.stop();
     } else if (!impl_->stopping) {
         impl_->shutdown();   // never started: nothing runs concurrently
     }

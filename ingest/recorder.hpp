@@ -1,6 +1,7 @@
 #pragma once
 // The recorder daemon: a JSON-over-HTTP control API (docs/architecture.md, "Contract: the
-// recorder's control API") and one UDP socket per stream, all on one Asio io_context thread.
+// recorder's control API") and one UDP socket per stream, on a few media threads (the first
+// also serves the control API), with disk writes on a thread of their own.
 // It captures (RTP + RTCP + arrival time into pcap, events into events.jsonl, decks as PDF)
 // and never decodes. Boost stays in the .cpp files.
 #include "core/error.hpp"
@@ -24,8 +25,15 @@ struct RecorderOptions {
     std::uint16_t rtp_port_min = 40000;
     std::uint16_t rtp_port_max = 40999;
     std::size_t body_limit = 64 << 20;   // deck uploads
-    // How often buffered packets are written and fdatasynced: a crash loses at most this much.
+    // How often buffered packets are handed to the disk writer and synced: a crash loses
+    // about this much (plus the time a sync takes).
     std::chrono::milliseconds sync_interval{250};
+    // Media threads receiving the streams' sockets (round robin); the first one also serves
+    // the control API. Disk writes happen on one more thread of their own.
+    int io_threads = 1;
+    // Below this much free space on the data folder's file system new sessions are refused
+    // (HTTP 507 naming the folder and the free space); running ones go on. 0: no floor.
+    std::uint64_t disk_floor_bytes = 0;
     // On start(), finalise recordings left unstopped by a recorder that died (session_recovery.hpp).
     bool recover_on_start = true;
     // Non-empty: every control request must carry X-Tafel-Signature =

@@ -2,6 +2,8 @@
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "ingest/disk_writer.hpp"
+#include "ingest/media_thread.hpp"
 #include "ingest/pdf_pages.hpp"
 #include "ingest/port_pool.hpp"
 #include "storage/catalog.hpp"
@@ -94,10 +96,24 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
                     fmt::format("field \"participant\": \"{}\" is not a participant of the session", request.participant));
     }
     const std::string codec = lower(request.codec);
-    const bool video_codec = codec == "vp8";
-    if (!video_codec && codec != "opus") {
-        return fail(Errc::invalid_argument, fmt::format("field \"codec\": \"{}\" is not VP8 or opus", request.codec));
+    KeyframeCodec keyframe_codec = KeyframeCodec::none;
+    std::string codec_name;
+    if (codec == "vp8") {
+        codec_name = "VP8";
+        keyframe_codec = KeyframeCodec::vp8;
+    } else if (codec == "vp9") {
+        codec_name = "VP9";
+        keyframe_codec = KeyframeCodec::vp9;
+    } else if (codec == "h264" || codec == "h.264") {
+        codec_name = "H264";
+        keyframe_codec = KeyframeCodec::h264;
+    } else if (codec == "opus") {
+        codec_name = "opus";
+    } else {
+        return fail(Errc::invalid_argument,
+                    fmt::format("field \"codec\": \"{}\" is not VP8, VP9, H264 or opus", request.codec));
     }
+    const bool video_codec = codec_name != "opus";
     if (video_codec != (request.kind == MediaKind::video)) {
         return fail(Errc::invalid_argument,
                     fmt::format("field \"kind\": {} does not carry {}", to_string(request.kind), request.codec));
@@ -105,20 +121,22 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
     TrackInfo track;
     track.id = fmt::format("t{}", next_track_);
     track.kind = request.kind;
-    track.codec = video_codec ? "VP8" : "opus";
+    track.codec = codec_name;
     track.payload_type = request.payload_type;
     track.clock_rate = request.clock_rate;
     track.channels = request.kind == MediaKind::audio ? std::max(request.channels, 1) : 0;
     track.participant = request.participant;
+    track.fmtp = request.fmtp;
+    track.ssrc = request.ssrc;
     track.file = fmt::format("tracks/{}.pcap", track.id);
     const bool recorded = who->recordable();
 
     std::unique_ptr<UdpReceiver> receiver;
     Error bind_error{Errc::network, "no port tried"};
     auto port = context_.ports.allocate([&](std::uint16_t candidate) {
-        auto r = UdpReceiver::create(context_.io, context_.listen_address, candidate,
+        auto r = UdpReceiver::create(context_.media_thread(), context_.listen_address, candidate,
                                      fmt::format("recording {} track {}", info_.id, track.id),
-                                     ReceiverOptions{track.clock_rate, track.kind == MediaKind::video, track.codec == "VP8"});
+                                     ReceiverOptions{track.clock_rate, video_codec, keyframe_codec, request.fir});
         if (!r) {
             bind_error = r.error();
             return false;
@@ -127,18 +145,20 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
         return true;
     });
     if (!port) return fail(port.error().code, fmt::format("{} (last error: {})", port.error().message, bind_error.message));
-    std::optional<PcapWriter> writer;
+    std::shared_ptr<TrackFile> file;
     if (recorded) {
         auto w = PcapWriter::create(dir_ / track.file, info_.anchor);
         if (!w) {
             context_.ports.release(*port);
             return std::unexpected(w.error());
         }
-        writer = std::move(*w);
+        file = std::make_shared<TrackFile>(std::move(*w), info_.anchor,
+                                           fmt::format("recording {} track {}", info_.id, track.id));
     }
     track.port = *port;
     ++next_track_;
-    receiver->start(std::move(writer));
+    if (paused_) receiver->set_paused(true);
+    receiver->start(std::move(file));
     if (recorded) {
         info_.tracks.push_back(track);
         if (auto r = save(); !r) return std::unexpected(r.error());
@@ -215,11 +235,12 @@ Result<bool> Session::change_consent(const std::string& participant, const std::
     const bool recordable = who->recordable();
     for (auto& s : streams_) {
         if (s.info.participant != participant || s.recorded == recordable) continue;
-        if (recordable && !s.receiver->has_writer()) {
+        if (recordable && !s.receiver->has_file()) {
             // First consent for a stream that was never written: its file starts now.
             auto w = PcapWriter::create(dir_ / s.info.file, info_.anchor);
             if (!w) return std::unexpected(w.error());
-            s.receiver->attach_writer(std::move(*w));
+            s.receiver->attach_file(std::make_shared<TrackFile>(
+                std::move(*w), info_.anchor, fmt::format("recording {} track {}", info_.id, s.track)));
             info_.tracks.push_back(s.info);
         }
         s.receiver->set_recordable(recordable);
@@ -230,6 +251,29 @@ Result<bool> Session::change_consent(const std::string& participant, const std::
     return true;
 }
 
+Result<void> Session::pause(WallTime now) {
+    if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped", info_.id));
+    if (paused_) return fail(Errc::already_exists, fmt::format("recording {} is paused already", info_.id));
+    // Media stops first, then the event: nothing after the logged instant is written.
+    for (auto& s : streams_) s.receiver->set_paused(true);
+    paused_ = true;
+    const nlohmann::json event = {{"type", "recording_paused"}, {"t_us", now.utc_us}};
+    if (auto r = events_.append(event.dump(), now); !r) return std::unexpected(r.error());
+    log::get("ingest")->info("recording {} paused", info_.id);
+    return {};
+}
+
+Result<void> Session::resume(WallTime now) {
+    if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped", info_.id));
+    if (!paused_) return fail(Errc::already_exists, fmt::format("recording {} is not paused", info_.id));
+    const nlohmann::json event = {{"type", "recording_resumed"}, {"t_us", now.utc_us}};
+    if (auto r = events_.append(event.dump(), now); !r) return std::unexpected(r.error());
+    for (auto& s : streams_) s.receiver->set_paused(false);
+    paused_ = false;
+    log::get("ingest")->info("recording {} resumed", info_.id);
+    return {};
+}
+
 Result<void> Session::stop(WallTime now) {
     if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped already", info_.id));
     // Finalise everything even if one step fails; report the first failure.
@@ -237,10 +281,12 @@ Result<void> Session::stop(WallTime now) {
     auto keep = [&](Result<void> r) {
         if (!r && !first) first = r.error();
     };
-    for (auto& s : streams_) {
-        keep(s.receiver->close());
-        context_.ports.release(s.receiver->port());
-    }
+    // Every stream's close is queued first and then awaited: the disk writer closes them
+    // in one go instead of one round trip per stream.
+    std::vector<std::future<Result<void>>> closing;
+    for (auto& s : streams_) closing.push_back(s.receiver->close_async());
+    for (auto& c : closing) keep(c.get());
+    for (auto& s : streams_) context_.ports.release(s.receiver->port());
     keep(events_.close());
     info_.stopped = now;
     keep(save());
@@ -253,11 +299,6 @@ Result<void> Session::stop(WallTime now) {
 
 void Session::flush() {
     if (stopped()) return;
-    for (auto& s : streams_) {
-        if (auto r = s.receiver->flush(); !r) {
-            log::get("ingest")->warn("recording {} track {}: {}", info_.id, s.track, r.error().describe());
-        }
-    }
     if (auto r = events_.sync(); !r) log::get("ingest")->warn("recording {}: {}", info_.id, r.error().describe());
 }
 

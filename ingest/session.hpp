@@ -9,15 +9,13 @@
 #include "ingest/udp_receiver.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace boost::asio {
-class io_context;
-}
 namespace tafel::storage {
 class Catalog;
 class Layout;
@@ -25,6 +23,7 @@ class Layout;
 
 namespace tafel::ingest {
 
+class MediaThread;
 class PortPool;
 
 struct SessionSetup {
@@ -39,6 +38,9 @@ struct StreamRequest {
     int clock_rate = 90000;
     int channels = 0;
     std::string participant;
+    std::string fmtp;                     // RFC 8866 6.15 format parameters, kept in recording.json
+    std::optional<std::uint32_t> ssrc;    // the sender's, when known (documentation only)
+    bool fir = false;                     // keyframes by RTCP FIR (negotiated "ccm fir", RFC 5104 7.1)
 };
 
 struct StreamStatus {
@@ -50,7 +52,7 @@ struct StreamStatus {
 
 // Where a session gets its sockets and files from; all owned by the recorder.
 struct SessionContext {
-    boost::asio::io_context& io;
+    std::function<MediaThread&()> media_thread;   // the thread a new stream's socket goes to
     PortPool& ports;
     storage::Catalog& catalog;
     const storage::Layout& layout;
@@ -88,11 +90,19 @@ public:
     // participant's media is written only while they are a moderator or consenting.
     Result<std::size_t> add_events(const std::vector<std::string>& events, WallTime now);
 
+    // Pause (issue 3): appends recording_paused and from then on media is not written (counted
+    // as `paused`) until resume() appends recording_resumed; video streams then ask for a key
+    // frame. The renderer cuts the span (transcode/pause_map). Errc::already_exists when
+    // already paused / not paused.
+    Result<void> pause(WallTime now);
+    Result<void> resume(WallTime now);
+    bool paused() const { return paused_; }
+
     // Closes the pcaps (renamed from .tmp), writes stopped_utc_us, sets the catalog state to
     // stopped and enqueues the render job. Errc::already_exists when already stopped.
     Result<void> stop(WallTime now);
 
-    // Writes every stream's buffered packets to disk (called every 250 ms).
+    // Syncs events.jsonl (called every sync interval; the pcaps are the disk writer's).
     void flush();
 
     std::vector<StreamStatus> streams() const;
@@ -114,6 +124,7 @@ private:
     EventLog events_;
     std::vector<Stream> streams_;
     int next_track_ = 1;
+    bool paused_ = false;
 };
 
 } // namespace tafel::ingest

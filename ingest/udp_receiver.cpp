@@ -1,12 +1,17 @@
 #include "ingest/udp_receiver.hpp"
 
 #include "core/log.hpp"
+#include "ingest/disk_writer.hpp"
+#include "ingest/media_thread.hpp"
+#include "ingest/pcap_format.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <fmt/format.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -35,43 +40,82 @@ UdpEndpoint to_endpoint(const udp::endpoint& e) {
     return out;
 }
 
+// Reads per wake-up before yielding to the thread's other sockets (fairness under load).
+constexpr int k_batches_per_wakeup = 4;
+
 } // namespace
 
-// Shared with the pending receive handler: a cancelled receive completes after close(), and
-// must find the object alive.
-struct UdpReceiver::Impl : std::enable_shared_from_this<Impl> {
-    Impl(net::io_context& io, std::string tag, const ReceiverOptions& options, std::uint32_t own_ssrc)
-        : socket(io), log_tag(std::move(tag)), ssrc(own_ssrc) {
+// Shared with the pending wait handler: a cancelled wait completes after close(), and must
+// find the object alive. Everything here runs on the owning media thread.
+struct UdpReceiver::Impl : FlushTarget, std::enable_shared_from_this<Impl> {
+    Impl(MediaThread& t, std::string tag, const ReceiverOptions& o, std::uint32_t own_ssrc)
+        : thread(t), socket(t.io()), log_tag(std::move(tag)), options(o), ssrc(own_ssrc) {
         stats.rtp = RtpStreamStats(options.clock_rate);
-        if (options.video) keyframes.emplace(KeyframeRequester::Options{.vp8 = options.vp8});
+        if (options.video) {
+            keyframes.emplace(KeyframeRequester::Options{.codec = options.codec});
+        }
     }
 
+    MediaThread& thread;
     udp::socket socket;
-    std::optional<PcapWriter> writer;
+    std::shared_ptr<TrackFile> file;
+    std::vector<std::uint8_t> records;    // encoded, not yet handed to the disk writer
+    std::uint64_t record_count = 0;
+    std::uint16_t ip_id = 0;
     std::string log_tag;
+    ReceiverOptions options;
     UdpEndpoint local;
-    udp::endpoint sender;
-    std::array<std::uint8_t, 65536> buffer{};
+    udp::endpoint sender;                 // of the last datagram
+    UdpEndpoint sender_pcap;              // the same as written into records
     ReceiverStats stats;
-    std::uint32_t ssrc;                            // ours, as the sender of PLIs (RFC 4585 6.1)
-    std::optional<KeyframeRequester> keyframes;    // video only
+    std::uint32_t ssrc;                   // ours, as the sender of PLIs (RFC 4585 6.1)
+    std::uint8_t fir_sequence = 0;        // RFC 5104 4.3.1.1: incremented per new request
+    std::optional<KeyframeRequester> keyframes;   // video only
     log::RateLimit warn_limit;
     std::array<log::RateLimit, k_drop_reasons> drop_limits;   // one log line per reason and interval
     bool closed = false;
     bool recordable = true;
+    bool paused = false;
+    bool registered = false;
 
     void receive() {
-        socket.async_receive_from(net::buffer(buffer), sender,
-                                  [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                                      if (ec == net::error::operation_aborted || self->closed) return;
-                                      if (!ec) self->on_datagram(Bytes(self->buffer.data(), n));
-                                      self->receive();
-                                  });
+        socket.async_wait(udp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
+            if (ec == net::error::operation_aborted || self->closed) return;
+            if (!ec) self->drain();
+            self->receive();
+        });
+    }
+
+    void drain() {
+        RecvArena& a = thread.arena();
+        for (int round = 0; round < k_batches_per_wakeup; ++round) {
+            a.reset(RecvArena::k_batch);
+            const int n = ::recvmmsg(socket.native_handle(), a.messages.data(), RecvArena::k_batch, MSG_DONTWAIT, nullptr);
+            if (n < 0) {
+                if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                    warn(Error{Errc::network, fmt::format("recvmmsg on port {}: {}", local.port, std::strerror(errno))});
+                }
+                return;
+            }
+            for (int i = 0; i < n; ++i) {
+                const mmsghdr& m = a.messages[static_cast<std::size_t>(i)];
+                udp::endpoint from;
+                const std::size_t name_len = std::min<std::size_t>(m.msg_hdr.msg_namelen, from.capacity());
+                std::memcpy(from.data(), m.msg_hdr.msg_name, name_len);
+                from.resize(name_len);
+                if (from != sender) {
+                    sender = from;
+                    sender_pcap = to_endpoint(from);
+                }
+                on_datagram(Bytes(static_cast<const std::uint8_t*>(m.msg_hdr.msg_iov->iov_base), m.msg_len));
+            }
+            if (static_cast<std::size_t>(n) < RecvArena::k_batch) return;
+        }
     }
 
     void on_datagram(Bytes d) {
         const ArrivalTime arrival = arrival_now();
-        if (!writer || !recordable) {
+        if (!file || !recordable) {
             ++stats.not_recordable;   // privacy: never written, only counted
             return;
         }
@@ -80,12 +124,17 @@ struct UdpReceiver::Impl : std::enable_shared_from_this<Impl> {
             on_drop(check.reason, d.size());
             return;
         }
-        const bool rtcp = check.kind == DatagramCheck::Kind::rtcp;
-        if (auto r = writer->append(arrival, to_endpoint(sender), local, d); !r) {
-            ++stats.write_errors;
-            warn(r.error());
+        if (paused) {
+            ++stats.paused;   // documented: media of a paused recording is not written
             return;
         }
+        if (d.size() > pcap::k_max_datagram) {
+            on_drop(DropReason::truncated, d.size());
+            return;
+        }
+        const bool rtcp = check.kind == DatagramCheck::Kind::rtcp;
+        PcapWriter::encode_record(records, file->anchor(), ip_id++, arrival, sender_pcap, local, d);
+        ++record_count;
         ++stats.packets;
         stats.bytes += d.size();
         if (rtcp) {
@@ -95,23 +144,37 @@ struct UdpReceiver::Impl : std::enable_shared_from_this<Impl> {
             if (keyframes &&
                 keyframes->on_rtp(check.rtp.ssrc, d.subspan(check.rtp.payload_offset, check.rtp.payload_size), update,
                                   stats.rtp, arrival)) {
-                send_pli(check.rtp.ssrc);
+                request_keyframe(check.rtp.ssrc);
             }
         }
     }
 
+    void hand_over(WriteBatch& batch) override {
+        if (record_count == 0 || !file) return;
+        const std::size_t size = records.size();
+        batch.push_back(WriteChunk{file, std::move(records), record_count, nullptr});
+        records = {};
+        records.reserve(size);   // the next interval is likely alike
+        record_count = 0;
+    }
+
     // Back to the address the media came from: with symmetric RTP (RFC 4961) that is where
-    // the sender listens for RTCP feedback. A 12-byte datagram; a failure is only counted.
-    void send_pli(std::uint32_t media_ssrc) {
-        const auto pli = build_pli(ssrc, media_ssrc);
+    // the sender listens for RTCP feedback. A failure is only counted.
+    void request_keyframe(std::uint32_t media_ssrc) {
         boost::system::error_code ec;
-        socket.send_to(net::buffer(pli), sender, 0, ec);
+        if (options.fir) {
+            const auto fir = build_fir(ssrc, media_ssrc, fir_sequence++);
+            socket.send_to(net::buffer(fir), sender, 0, ec);
+        } else {
+            const auto pli = build_pli(ssrc, media_ssrc);
+            socket.send_to(net::buffer(pli), sender, 0, ec);
+        }
         if (ec) {
-            warn(Error{Errc::network, fmt::format("sending PLI to {}:{}: {}", sender.address().to_string(), sender.port(),
-                                                  ec.message())});
+            warn(Error{Errc::network, fmt::format("sending {} to {}:{}: {}", options.fir ? "FIR" : "PLI",
+                                                  sender.address().to_string(), sender.port(), ec.message())});
             return;
         }
-        ++stats.plis_sent;
+        ++(options.fir ? stats.firs_sent : stats.plis_sent);
     }
 
     void on_drop(DropReason reason, std::size_t size) {
@@ -130,6 +193,16 @@ struct UdpReceiver::Impl : std::enable_shared_from_this<Impl> {
             log::get("ingest")->warn("{}: {} ({} more suppressed)", log_tag, e.describe(), suppressed);
         }
     }
+
+    ReceiverStats snapshot() const {
+        ReceiverStats s = stats;
+        if (file) {
+            s.write_errors = file->failed();
+            s.packets -= std::min(s.packets, s.write_errors);
+            s.synced = file->synced();
+        }
+        return s;
+    }
 };
 
 UdpReceiver::UdpReceiver(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -138,48 +211,88 @@ UdpReceiver::~UdpReceiver() {
     if (auto r = close(); !r) log::get("ingest")->warn("{}: {}", impl_->log_tag, r.error().describe());
 }
 
-Result<std::unique_ptr<UdpReceiver>> UdpReceiver::create(net::io_context& io, const std::string& address,
+Result<std::unique_ptr<UdpReceiver>> UdpReceiver::create(MediaThread& thread, const std::string& address,
                                                          std::uint16_t port, std::string log_tag,
                                                          ReceiverOptions options) {
     boost::system::error_code ec;
     const auto addr = net::ip::make_address(address, ec);
     if (ec) return fail(Errc::invalid_argument, fmt::format("listen address \"{}\": {}", address, ec.message()));
-    auto impl = std::make_shared<Impl>(io, std::move(log_tag), options, std::random_device{}());
+    auto impl = std::make_shared<Impl>(thread, std::move(log_tag), options, std::random_device{}());
     const udp::endpoint endpoint(addr, port);
     impl->socket.open(endpoint.protocol(), ec);
     if (!ec) impl->socket.bind(endpoint, ec);
     if (ec) return fail(Errc::network, fmt::format("bind UDP {}:{}: {}", address, port, ec.message()));
-    // Room for bursts (a keyframe is dozens of packets) while the thread writes to disk.
+    // Room for bursts (a keyframe is dozens of packets) between two reads of a busy thread.
     impl->socket.set_option(net::socket_base::receive_buffer_size(4 << 20), ec);
     impl->local = to_endpoint(impl->socket.local_endpoint());
     if (impl->local.ipv4 == std::array<std::uint8_t, 4>{0, 0, 0, 0}) impl->local.ipv4 = {127, 0, 0, 1};
     return std::make_unique<UdpReceiver>(std::move(impl));
 }
 
-void UdpReceiver::start(std::optional<PcapWriter> writer) {
-    impl_->writer = std::move(writer);
-    impl_->receive();
+void UdpReceiver::start(std::shared_ptr<TrackFile> file) {
+    impl_->thread.run([&] {
+        impl_->file = std::move(file);
+        impl_->thread.add(impl_.get());
+        impl_->registered = true;
+        impl_->receive();
+    });
 }
 
-void UdpReceiver::set_recordable(bool recordable) { impl_->recordable = recordable; }
-void UdpReceiver::attach_writer(PcapWriter writer) { impl_->writer = std::move(writer); }
-bool UdpReceiver::has_writer() const { return impl_->writer.has_value(); }
-
-Result<void> UdpReceiver::flush() {
-    if (!impl_->writer || !impl_->writer->is_open()) return {};
-    return impl_->writer->flush();
+void UdpReceiver::set_recordable(bool recordable) {
+    impl_->thread.run([&] { impl_->recordable = recordable; });
 }
 
-Result<void> UdpReceiver::close() {
-    if (impl_->closed) return {};
-    impl_->closed = true;
-    boost::system::error_code ec;
-    impl_->socket.close(ec);
-    if (impl_->writer) return impl_->writer->close();
-    return {};
+void UdpReceiver::set_paused(bool paused) {
+    impl_->thread.run([&] {
+        // After a pause the decoder needs a key frame: the next delta frame asks for one.
+        if (impl_->paused && !paused && impl_->keyframes) impl_->keyframes->expect_keyframe();
+        impl_->paused = paused;
+    });
 }
+
+void UdpReceiver::attach_file(std::shared_ptr<TrackFile> file) {
+    impl_->thread.run([&] { impl_->file = std::move(file); });
+}
+
+bool UdpReceiver::has_file() const {
+    bool has = false;
+    impl_->thread.run([&] { has = impl_->file != nullptr; });
+    return has;
+}
+
+std::future<Result<void>> UdpReceiver::close_async() {
+    auto done = std::make_shared<std::promise<Result<void>>>();
+    auto future = done->get_future();
+    impl_->thread.run([&] {
+        if (impl_->closed) {
+            done->set_value({});
+            return;
+        }
+        impl_->closed = true;
+        boost::system::error_code ec;
+        impl_->socket.close(ec);
+        if (impl_->registered) impl_->thread.remove(impl_.get());
+        if (!impl_->file) {
+            done->set_value({});
+            return;
+        }
+        WriteBatch batch;
+        impl_->hand_over(batch);
+        if (batch.empty()) batch.push_back(WriteChunk{impl_->file, {}, 0, nullptr});
+        batch.back().close = done;
+        impl_->thread.submit_now(batch);
+    });
+    return future;
+}
+
+Result<void> UdpReceiver::close() { return close_async().get(); }
 
 std::uint16_t UdpReceiver::port() const { return impl_->local.port; }
-const ReceiverStats& UdpReceiver::stats() const { return impl_->stats; }
+
+ReceiverStats UdpReceiver::stats() const {
+    ReceiverStats s;
+    impl_->thread.run([&] { s = impl_->snapshot(); });
+    return s;
+}
 
 } // namespace tafel::ingest
