@@ -28,18 +28,19 @@ struct RecorderOptions {
     // How often buffered packets are handed to the disk writer and synced: a crash loses
     // about this much (plus the time a sync takes).
     std::chrono::milliseconds sync_interval{250};
-    // Media threads receiving the streams' sockets (round robin); the first one also serves
-    // the control API. Disk writes happen on one more thread of their own.
-    int io_threads = 1;
-    // Below this much free space on the data folder's file system new sessions are refused
-    // (HTTP 507 naming the folder and the free space); running ones go on. 0: no floor.
-    std::uint64_t disk_floor_bytes = 0;
     // On start(), finalise recordings left unstopped by a recorder that died (session_recovery.hpp).
     bool recover_on_start = true;
     // Non-empty: every control request must carry X-Tafel-Signature =
     // hex(HMAC-SHA256(secret, METHOD "\n" path-with-query "\n" body)) (core/hmac.hpp), else 401.
     // GET /metrics stays open for Prometheus scrapers; it names sessions, not people.
     std::string secret;
+    // (New fields go last: tests and callers initialise the struct positionally.)
+    // Media threads receiving the streams' sockets (round robin); the first one also serves
+    // the control API. Disk writes happen on one more thread of their own.
+    int io_threads = 1;
+    // Below this much free space on the data folder's file system new sessions are refused
+    // (HTTP 507 naming the folder and the free space); running ones go on. 0: no floor.
+    std::uint64_t disk_floor_bytes = 0;
 };
 
 class Recorder {
