@@ -107,6 +107,8 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
     bool finalised = false;
     bool failed_reported = false;
     std::atomic<bool> flowing{false};
+    std::atomic<bool> keyframe_seen{false};
+    bool pli_now = false;
     std::atomic<std::int64_t> first_ms{-1};
     std::atomic<std::int64_t> last_ms{0};
     std::thread ticker;
@@ -265,6 +267,23 @@ void WebrtcSession::State::link_branch(GstPad* pad) {
     GstPad* depay_sink = gst_element_get_static_pad(depay, "sink");
     gst_pad_link(pad, depay_sink);
     if (video) {
+        // The file starts at a keyframe: inter frames before the first one (their reference
+        // was sent before DTLS completed) are dropped, and a keyframe is asked for at once.
+        GstPad* depay_src = gst_element_get_static_pad(depay, "src");
+        gst_pad_add_probe(
+            depay_src, GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+                auto self = lock_state(data);
+                if (!self || self->keyframe_seen.load()) return GST_PAD_PROBE_OK;
+                if (GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT))
+                    return GST_PAD_PROBE_DROP;
+                self->keyframe_seen.store(true);
+                return GST_PAD_PROBE_OK;
+            },
+            new Weak(weak_from_this()), destroy_weak);
+        gst_object_unref(depay_src);
+        pli_now = true;
+        wake.notify_all();
         video_linked = true;
         video_depay_sink = depay_sink; // kept: the ticker sends keyframe requests through it
     } else {
@@ -289,7 +308,8 @@ void WebrtcSession::State::run_ticker() {
             if (local_set) answer_locked();
             else fail_locked("no local description after 10 s (webrtcbin refused the offer)");
         }
-        if (now >= next_pli) {
+        if (now >= next_pli || (pli_now && video_depay_sink)) {
+            pli_now = false;
             next_pli = now + std::chrono::milliseconds(options.keyframe_interval_ms);
             if (video_depay_sink) {
                 GstPad* pad = GST_PAD(gst_object_ref(video_depay_sink));
