@@ -477,19 +477,32 @@ Result<void> EventMapper::on_media_stop(const BbbEvent& e, bool screenshare) {
 }
 
 Result<void> EventMapper::on_poll(const BbbEvent& e) {
+    // BBB's answers are JSON arrays of {"id", "key"[, "numVotes"]} objects; tafel's poll
+    // events (docs/architecture.md) carry the option labels and, once published, the votes.
     const std::string id = e.has("pollId") ? e.get("pollId") : e.get("id");
+    auto answers_of = [&](const std::string& field) {
+        json answers = json::parse(e.get(field, "[]"), nullptr, false);
+        return answers.is_array() ? answers : json::array();
+    };
     if (e.name == "PollStartedRecordEvent") {
-        json answers = json::parse(e.get("answers", "[]"), nullptr, false);
-        if (answers.is_discarded()) answers = json::array();
-        emit(e, json{{"type", "poll_started"}, {"id", id}, {"question", e.get("question")}, {"answers", answers}},
+        json options = json::array();
+        for (const auto& a : answers_of("answers")) {
+            if (a.is_string()) options.push_back(a);
+            else if (a.is_object() && a.contains("key") && a["key"].is_string()) options.push_back(a["key"]);
+            else options.push_back(std::to_string(options.size() + 1));
+        }
+        emit(e, json{{"type", "poll_started"}, {"id", id}, {"question", e.get("question")}, {"options", options}},
              Keep::moment);
     } else if (e.name == "PollStoppedRecordEvent") {
-        emit(e, json{{"type", "poll_stopped"}, {"id", id}}, Keep::moment);
+        emit(e, json{{"type", "poll_ended"}, {"id", id}}, Keep::moment);
     } else {
-        json result = json::parse(e.get("answers", e.get("result", "[]")), nullptr, false);
-        if (result.is_discarded()) result = json::array();
-        emit(e, json{{"type", "poll_published"}, {"id", id}, {"question", e.get("question")}, {"result", result}},
-             Keep::moment);
+        json votes = json::array();
+        for (const auto& a : answers_of(e.has("answers") ? "answers" : "result")) {
+            votes.push_back(a.is_object() && a.contains("numVotes") && a["numVotes"].is_number_integer()
+                                ? a["numVotes"].get<std::int64_t>()
+                                : std::int64_t{0});
+        }
+        emit(e, json{{"type", "poll_results"}, {"id", id}, {"votes", votes}}, Keep::moment);
     }
     return {};
 }

@@ -79,7 +79,9 @@ TEST_CASE("real BBB events.xml files import, render and publish with no warning"
     }
     if (name == "typed-poll-test_maintenance_-events.xml") {
         CHECK(report->segments == 1); // one mark: recorded to the last event
-        CHECK(raw.of_type("poll_published").size() == 3);
+        CHECK(raw.of_type("poll_results").size() == 3);
+        CHECK(raw.of_type("poll_started").size() == 3);
+        CHECK(raw.of_type("poll_ended").size() == 3);
     }
 
     transcode::RenderOptions options;

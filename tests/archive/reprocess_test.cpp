@@ -73,7 +73,7 @@ void make_batch(const fs::path& tmp, int count) {
 
 } // namespace
 
-TEST_CASE("a batch of 50 archives with 3 broken: 47 published, 3 failed naming why; the re-run skips the 47",
+TEST_CASE("a batch of 50 archives with 3 broken: 47 published, 3 failed naming why - the re-run skips the 47",
           "[integration]") {
     TempDir tmp;
     make_batch(tmp.path, 50);

@@ -129,7 +129,7 @@ TEST_CASE("H.264 mode 1: STAP-A and FU-A reassemble", "[unit][ingest][h264]") {
     }
 }
 
-TEST_CASE("H.264 keyframes need parameter sets; a new SPS replaces the old one", "[unit][ingest][h264]") {
+TEST_CASE("H.264 keyframes need parameter sets - a new SPS replaces the old one", "[unit][ingest][h264]") {
     SECTION("an IDR before any SPS/PPS is dropped, and decoding starts at one that has them") {
         test::PayloadStream s;
         s.add(0, true, slice(true, 1));

@@ -54,7 +54,7 @@ TEST_CASE("a stream that starts without a key frame gets one PLI per second unti
     CHECK(f.requests == 2);
 }
 
-TEST_CASE("a gap repaired within the reorder window asks for nothing; one not repaired asks once", "[unit][ingest]") {
+TEST_CASE("a gap repaired within the reorder window asks for nothing - one not repaired asks once", "[unit][ingest]") {
     Feed f;
     CHECK_FALSE(f.packet(65534, k_key_start, 0));
     // 65535 is late by 30 ms (within the 100-ms window); the wrap is crossed meanwhile.

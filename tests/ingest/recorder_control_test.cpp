@@ -101,7 +101,7 @@ std::uint64_t count_records(const std::filesystem::path& file) {
 
 } // namespace
 
-TEST_CASE("VP9 and H.264 streams with fmtp and SSRC; PLI on a delta start, FIR where negotiated",
+TEST_CASE("VP9 and H.264 streams with fmtp and SSRC - PLI on a delta start, FIR where negotiated",
           "[integration][ingest][recorder]") {
     Fixture fx(47400);
     auto vp9 = test::http_post(fx.port, fx.path("streams"),

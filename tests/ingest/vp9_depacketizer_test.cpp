@@ -82,7 +82,7 @@ void picture(test::PayloadStream& s, std::int64_t ts, bool key, int layers, int 
 
 } // namespace
 
-TEST_CASE("VP9 pictures reassemble; loss drops frames until the next keyframe", "[unit][ingest][vp9]") {
+TEST_CASE("VP9 pictures reassemble - loss drops frames until the next keyframe", "[unit][ingest][vp9]") {
     test::PayloadStream s;
     picture(s, 0, true, 1, 2, 0xa0);       // seq 1000-1001
     picture(s, 3000, false, 1, 3, 0xa1);   // 1002-1004

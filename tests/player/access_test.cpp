@@ -77,7 +77,7 @@ TEST_CASE("tokens verify, and tampered, expired or malformed ones do not", "[uni
         CHECK_FALSE(verify_token(bad, k_secret, k_now));
 }
 
-TEST_CASE("with a secret, a viewer needs a token; the page exchanges it for a session cookie",
+TEST_CASE("with a secret, a viewer needs a token - the page exchanges it for a session cookie",
           "[integration]") {
     SignedServer s;
     const auto port = s.fx.port();
@@ -123,7 +123,7 @@ TEST_CASE("with a secret, a viewer needs a token; the page exchanges it for a se
     CHECK(http_request(port, "GET", mp4, cookie).status == 403);
 }
 
-TEST_CASE("tampered tokens are refused; unpublished recordings stay 404 even with a token", "[integration]") {
+TEST_CASE("tampered tokens are refused - unpublished recordings stay 404 even with a token", "[integration]") {
     SignedServer s;
     const auto port = s.fx.port();
     std::string token = token_for(k_id, Role::viewer, k_now + 3600);
@@ -138,7 +138,7 @@ TEST_CASE("tampered tokens are refused; unpublished recordings stay 404 even wit
     CHECK(http_request(port, "GET", fmt::format("/r/{}?token={}", k_processing_id, processing)).status == 404);
 }
 
-TEST_CASE("an owner token shows the download link; without a secret access is open", "[integration]") {
+TEST_CASE("an owner token shows the download link - without a secret access is open", "[integration]") {
     {
         SignedServer s;
         const auto owner = http_request(s.fx.port(), "GET",

@@ -62,7 +62,7 @@ bool audited(const std::vector<tafel::storage::AuditEntry>& entries, const std::
 
 } // namespace
 
-TEST_CASE("owners unpublish and publish; viewers then get 404; each is audited", "[integration]") {
+TEST_CASE("owners unpublish and publish - viewers then get 404 - each is audited", "[integration]") {
     OwnedServer s;
     REQUIRE(s.viewer_status() == 200);
     // A viewer may not manage, a tampered owner token neither.
@@ -92,7 +92,7 @@ TEST_CASE("owners unpublish and publish; viewers then get 404; each is audited",
     CHECK(s.viewer_status() == 200);
 }
 
-TEST_CASE("owners rename and shorten the retention; expired recordings are 404 for viewers", "[integration]") {
+TEST_CASE("owners rename and shorten the retention - expired recordings are 404 for viewers", "[integration]") {
     OwnedServer s;
     const auto renamed = s.act("update", s.owner, R"({"title": "Brüche, Teil 2"})");
     REQUIRE(renamed.status == 200);
@@ -123,7 +123,7 @@ TEST_CASE("owners rename and shorten the retention; expired recordings are 404 f
     CHECK(s.viewer_status("/media/lesson.mp4") == 404);
 }
 
-TEST_CASE("owners download one MP4 named after the title; viewers may not", "[integration]") {
+TEST_CASE("owners download one MP4 named after the title - viewers may not", "[integration]") {
     OwnedServer s;
     CHECK(s.viewer_status("/download") == 403);
     const auto file = http_request(s.fx.port(), "GET", fmt::format("/r/{}/download?token={}", k_id, s.owner));
@@ -142,7 +142,7 @@ TEST_CASE("owners download one MP4 named after the title; viewers may not", "[in
     CHECK(rest.body == mp4_bytes(100, k_mp4_size - 100));
 }
 
-TEST_CASE("owners delete a recording everywhere; the page's cookie route works too", "[integration]") {
+TEST_CASE("owners delete a recording everywhere - the page's cookie route works too", "[integration]") {
     OwnedServer s;
     // The page's route, with the session cookie the page got.
     const auto page = http_request(s.fx.port(), "GET", fmt::format("/r/{}?token={}", k_id, s.owner));

@@ -56,7 +56,7 @@ TEST_CASE("timeline: the slide shown at t is the latest slide event before it", 
     CHECK(empty.slide_at(5'000'000) == nullptr);
 }
 
-TEST_CASE("timeline: chat in time order; pupils without consent are pseudonymised", "[unit]") {
+TEST_CASE("timeline: chat in time order - pupils without consent are pseudonymised", "[unit]") {
     std::vector<ingest::Event> events{
         event(20'000, "chat", R"("participant":"p2","name":"Lea","text":"Ich auch nicht")"),
         event(12'000, "chat", R"("participant":"p1","name":"Jonas","text":"Ich verstehe das nicht")"),
