@@ -76,7 +76,7 @@ private:
     bool expired(const storage::RecordingRow& row) const;
 
     // Deletes everything of one recording (AccessOptions::delete_recording).
-    Result<void> delete_everywhere(const std::string& id);
+    Result<void> delete_everywhere(const std::string& id, const std::string& actor);
     // Appends to the catalog's audit log when it keeps one (issue 9); a failure is logged,
     // never fatal to the action that already happened.
     void audit(const std::string& actor, const std::string& action, const std::string& id,

@@ -92,8 +92,8 @@ Reply Router::bbb(const Request& request, const std::string& call, const std::st
             audit(k_bbb_actor, *publish == storage::RecordingState::published ? "published" : "unpublished", id);
         } else if (call == "deleteRecordings") {
             ++found;
-            if (auto ok = delete_everywhere(id); !ok && ok.error().code != Errc::not_found) return bbb_internal(ok.error());
-            audit(k_bbb_actor, "deleted", id);
+            if (auto ok = delete_everywhere(id, k_bbb_actor); !ok && ok.error().code != Errc::not_found)
+                return bbb_internal(ok.error());
         } else { // updateRecordings
             ++found;
             if (meta.empty()) continue;

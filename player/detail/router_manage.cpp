@@ -5,6 +5,7 @@
 #include "player/detail/json_api.hpp"
 #include "player/detail/media_file.hpp"
 #include "player/detail/router.hpp"
+#include "storage/recording_deletion.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -56,12 +57,16 @@ void Router::audit(const std::string& actor, const std::string& action, const st
         log::get("player")->warn("recording {}: audit of {} failed: {}", id, action, ok.error().describe());
 }
 
-Result<void> Router::delete_everywhere(const std::string& id) {
+Result<void> Router::delete_everywhere(const std::string& id, const std::string& actor) {
     if (access_.delete_recording) return access_.delete_recording(id);
-    // Files first: a row without files is invisible; files without a row would be orphans.
-    if (auto ok = layout_.remove(id); !ok) return ok;
+    // storage::delete_everywhere cancels the recording's jobs first (a running render must not
+    // publish after the deletion), removes raw/, published/ and tmp/ folders, then the rows,
+    // and audits the deletion under `actor` (docs/privacy.md).
     std::lock_guard lock(catalog_mutex_);
-    return catalog_.delete_recording(id);
+    auto done = storage::delete_everywhere(catalog_, layout_, storage::DeletionRequest{id, actor, "request"});
+    if (!done) return std::unexpected(done.error());
+    if (!done->existed) return fail(Errc::not_found, fmt::format("no recording '{}'", id));
+    return {};
 }
 
 Reply Router::manage(const Request& request, const std::string& id, const std::string& action,
@@ -93,8 +98,8 @@ Reply Router::manage(const Request& request, const std::string& id, const std::s
         return json_reply(200, recording_json(now, true));
     }
     if (action == "delete") {
-        if (auto ok = delete_everywhere(id); !ok && ok.error().code != Errc::not_found) return catalog_error(ok.error());
-        audit(k_owner_actor, "deleted", id);
+        if (auto ok = delete_everywhere(id, k_owner_actor); !ok && ok.error().code != Errc::not_found)
+            return catalog_error(ok.error());
         return json_reply(200, R"({"deleted":true})");
     }
     if (action != "update") return json_reply(404, error_json(fmt::format("no action '{}'", action)));
