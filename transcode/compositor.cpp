@@ -1,4 +1,5 @@
 #include "transcode/compositor.hpp"
+#include "transcode/cairo_handles.hpp"
 
 #include <fmt/format.h>
 
@@ -18,12 +19,6 @@ namespace tafel::transcode {
 
 namespace {
 
-struct SurfaceDeleter {
-    void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
-};
-struct CairoDeleter {
-    void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
-};
 struct SwsDeleter {
     void operator()(SwsContext* c) const noexcept { sws_freeContext(c); }
 };

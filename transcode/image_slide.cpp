@@ -1,4 +1,5 @@
 #include "transcode/image_slide.hpp"
+#include "transcode/cairo_handles.hpp"
 
 #include <fmt/format.h>
 
@@ -14,14 +15,8 @@ namespace tafel::transcode {
 
 namespace {
 
-struct GObjectDeleter {
-    void operator()(void* o) const noexcept { g_object_unref(o); }
-};
 struct GErrorDeleter {
     void operator()(GError* e) const noexcept { g_error_free(e); }
-};
-struct SurfaceDeleter {
-    void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
 };
 
 std::string lower_extension(const std::filesystem::path& file) {

@@ -1,4 +1,5 @@
 #include "transcode/lesson_sidecars.hpp"
+#include "transcode/cairo_handles.hpp"
 
 #include "transcode/av_error.hpp"
 #include "transcode/av_handles.hpp"
@@ -22,17 +23,8 @@ namespace tafel::transcode {
 
 namespace {
 
-struct SurfaceDeleter {
-    void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
-};
-struct CairoDeleter {
-    void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
-};
 struct SwsDeleter {
     void operator()(SwsContext* c) const noexcept { sws_freeContext(c); }
-};
-struct GFreeDeleter {
-    void operator()(gchar* p) const noexcept { g_free(p); }
 };
 using Surface = std::unique_ptr<cairo_surface_t, SurfaceDeleter>;
 

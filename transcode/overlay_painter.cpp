@@ -1,4 +1,5 @@
 #include "transcode/overlay_painter.hpp"
+#include "transcode/cairo_handles.hpp"
 
 #include <cairo.h>
 #include <pango/pangocairo.h>
@@ -12,15 +13,6 @@ namespace tafel::transcode {
 
 namespace {
 
-struct GObjectDeleter {
-    void operator()(void* o) const noexcept { g_object_unref(o); }
-};
-struct FontDeleter {
-    void operator()(PangoFontDescription* d) const noexcept { pango_font_description_free(d); }
-};
-struct GFreeDeleter {
-    void operator()(gchar* p) const noexcept { g_free(p); }
-};
 
 void set_rgb(cairo_t* cr, std::uint32_t rgb, double alpha = 1.0) {
     cairo_set_source_rgba(cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0, (rgb & 0xff) / 255.0, alpha);

@@ -1,4 +1,5 @@
 #include "transcode/poll_card.hpp"
+#include "transcode/cairo_handles.hpp"
 
 #include <fmt/format.h>
 
@@ -13,21 +14,6 @@ namespace tafel::transcode {
 
 namespace {
 
-struct SurfaceDeleter {
-    void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
-};
-struct CairoDeleter {
-    void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
-};
-struct GObjectDeleter {
-    void operator()(void* o) const noexcept { g_object_unref(o); }
-};
-struct FontDeleter {
-    void operator()(PangoFontDescription* d) const noexcept { pango_font_description_free(d); }
-};
-struct GFreeDeleter {
-    void operator()(gchar* p) const noexcept { g_free(p); }
-};
 using Layout = std::unique_ptr<PangoLayout, GObjectDeleter>;
 
 constexpr int k_padding = 12;

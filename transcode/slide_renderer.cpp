@@ -1,4 +1,5 @@
 #include "transcode/slide_renderer.hpp"
+#include "transcode/cairo_handles.hpp"
 
 #include "transcode/image_slide.hpp"
 #include "transcode/lesson_layout.hpp"
@@ -18,23 +19,11 @@ namespace tafel::transcode {
 
 namespace {
 
-struct GObjectDeleter {
-    void operator()(void* o) const noexcept { g_object_unref(o); }
-};
 using Document = std::unique_ptr<PopplerDocument, GObjectDeleter>;
 using Page = std::unique_ptr<PopplerPage, GObjectDeleter>;
 
 struct GErrorDeleter {
     void operator()(GError* e) const noexcept { g_error_free(e); }
-};
-struct GFreeDeleter {
-    void operator()(gchar* p) const noexcept { g_free(p); }
-};
-struct SurfaceDeleter {
-    void operator()(cairo_surface_t* s) const noexcept { cairo_surface_destroy(s); }
-};
-struct CairoDeleter {
-    void operator()(cairo_t* c) const noexcept { cairo_destroy(c); }
 };
 
 Result<Document> open_document(const std::filesystem::path& pdf) {
