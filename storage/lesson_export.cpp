@@ -1,5 +1,6 @@
 #include "storage/lesson_export.hpp"
 
+#include "core/html_escape.hpp"
 #include "core/ids.hpp"
 
 #include <fmt/format.h>
@@ -16,20 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+using tafel::html_escape;
 
 std::string clock(std::int64_t ms) {
     const std::int64_t s = ms / 1000;

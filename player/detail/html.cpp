@@ -2,6 +2,8 @@
 
 #include "player/detail/http_date.hpp"
 
+#include "core/html_escape.hpp"
+
 #include <fmt/format.h>
 
 namespace tafel::player::detail {
@@ -23,21 +25,7 @@ Split split_utc(std::int64_t utc_us) {
 
 } // namespace
 
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+std::string escape(std::string_view text) { return tafel::html_escape(text); }
 
 std::string format_duration(std::int64_t duration_ms) {
     const std::int64_t total = duration_ms > 0 ? duration_ms / 1000 : 0;
