@@ -74,9 +74,10 @@ public:
     static Result<std::unique_ptr<Output>> create(const std::filesystem::path& dir, bool webm,
                                                   const OutputOptions& options, int threads) {
         const auto path = dir / (webm ? "lesson.webm" : "lesson.mp4");
-        // Chapters only in Matroska: MP4 would carry them as an extra QuickTime text track.
-        const std::vector<mux::ContainerChapter> chapters =
-            webm ? options.chapters : std::vector<mux::ContainerChapter>{};
+        // Chapters in every file: Matroska Chapters in WebM; in MP4/M4A libavformat writes a
+        // Nero "chpl" box and a QuickTime chapter text track (disabled, referenced by "chap"
+        // from the first track), which players list as chapters, not as a stream to play.
+        const std::vector<mux::ContainerChapter>& chapters = options.chapters;
         mux::ContainerOptions container_options{webm ? "webm" : "mp4", options.title, !webm, chapters};
         auto writer = mux::ContainerWriter::create(path, container_options);
         if (!writer) return std::unexpected(writer.error());

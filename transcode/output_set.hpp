@@ -32,7 +32,7 @@ struct OutputOptions {
     int aac_bit_rate = 64'000;
     std::string title;                   // container metadata
     int keyframe_interval_s = 4;         // at least one keyframe every N seconds
-    std::vector<mux::ContainerChapter> chapters; // Matroska chapters of lesson.webm and lesson.opus.webm
+    std::vector<mux::ContainerChapter> chapters; // in all four files (Matroska Chapters; MP4 chpl + chapter track)
 };
 
 struct I420View {                        // borrowed planes of one frame, width x height

@@ -7,6 +7,7 @@ extern "C" {
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -180,5 +181,35 @@ TEST_CASE("ContainerWriter errors name the file or format", "[integration]") {
         REQUIRE_FALSE(written.has_value());
         CHECK(written.error().code == Errc::invalid_argument);
         CHECK_THAT(written.error().message, Catch::Contains(path.string()));
+    }
+}
+
+TEST_CASE("ContainerWriter writes chapters into MP4 and WebM", "[integration]") {
+    // What a player's chapter menu reads: MP4 carries them twice (Nero "chpl" in udta and a
+    // QuickTime chapter text track referenced by "chap"), Matroska as its Chapters element.
+    tafel::test::TempDir dir("tafel-mux");
+    const std::vector<tafel::mux::ContainerChapter> chapters{
+        {.start_ms = 0, .end_ms = 800, .title = "Brüche"},
+        {.start_ms = 800, .end_ms = 2000, .title = "Kürzen, Erweitern"},
+    };
+    for (const auto& [name, format] : {std::pair{"out.mp4", "mp4"}, std::pair{"out.webm", "matroska"}}) {
+        const auto path = dir.path() / name;
+        INFO(path.string());
+        write_two_seconds(
+            path,
+            {.format = format, .title = "", .faststart = std::string_view(format) == "mp4", .chapters = chapters});
+        const auto probe = tafel::test::ffprobe(path, "-show_chapters");
+        REQUIRE(probe.contains("chapters"));
+        const auto& got = probe["chapters"];
+        REQUIRE(got.size() == 2);
+        for (std::size_t k = 0; k < chapters.size(); ++k) {
+            CHECK(std::stod(got[k].value("start_time", "nan")) == Approx(chapters[k].start_ms / 1000.0).margin(0.001));
+            CHECK(std::stod(got[k].value("end_time", "nan")) == Approx(chapters[k].end_ms / 1000.0).margin(0.001));
+            CHECK(got[k]["tags"].value("title", "") == chapters[k].title);
+        }
+        // The chapters add no playable stream: still exactly one video stream.
+        const auto streams = tafel::test::ffprobe_streams_and_format(path)["streams"];
+        CHECK(std::count_if(streams.begin(), streams.end(),
+                            [](const auto& s) { return s.value("codec_type", "") != "data"; }) == 1);
     }
 }

@@ -194,14 +194,23 @@ TEST_CASE("rendered lesson: slides, whiteboard, chat, screen share, tiles, pause
         CHECK(chapters.starts_with("WEBVTT\n"));
         CHECK_THAT(chapters, Catch::Contains("00:00:00.000 --> 00:00:04.000\nSeite 1"));
         CHECK_THAT(chapters, Catch::Contains("00:00:04.000 --> 00:00:05.500\nSeite 2"));
-        for (const auto& file : {out / "lesson.webm", out / "lesson.opus.webm"}) {  // also as Matroska chapters
+        // The same chapters in the containers' metadata: Matroska Chapters in the WebM files,
+        // Nero chpl + QuickTime chapter track in the MP4 files.
+        for (const auto& file :
+             {out / "lesson.webm", out / "lesson.opus.webm", out / "lesson.mp4", out / "lesson.m4a"}) {
             INFO(file.string());
             const auto probe = nlohmann::json::parse(
                 run(fmt::format("ffprobe -v error -show_chapters -of json '{}'", file.string())), nullptr, false);
             REQUIRE(probe.contains("chapters"));
             REQUIRE(probe["chapters"].size() == 2);
+            const auto seconds = [&](int k, const char* key) {
+                return std::stod(probe["chapters"][k][key].get<std::string>());
+            };
+            CHECK(seconds(0, "start_time") == Approx(0.0).margin(0.01));
+            CHECK(seconds(0, "end_time") == Approx(4.0).margin(0.01));
             CHECK(probe["chapters"][0]["tags"]["title"] == "Seite 1");
-            CHECK(std::stod(probe["chapters"][1]["start_time"].get<std::string>()) == Approx(4.0).margin(0.01));
+            CHECK(seconds(1, "start_time") == Approx(4.0).margin(0.01));
+            CHECK(seconds(1, "end_time") == Approx(5.5).margin(0.01));
             CHECK(probe["chapters"][1]["tags"]["title"] == "Seite 2");
         }
         const std::string thumbs = read_text(out / "thumbnails.vtt");
