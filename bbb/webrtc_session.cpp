@@ -1,5 +1,6 @@
 #include "bbb/webrtc_session.hpp"
 
+#include "bbb/rtp_capture.hpp"
 #include "core/log.hpp"
 
 #include <fcntl.h>
@@ -31,6 +32,8 @@ namespace {
 constexpr auto gathering_timeout = std::chrono::seconds(10);
 // How long stop() waits for the muxer to write cues and duration.
 constexpr auto finalise_timeout = std::chrono::seconds(5);
+// How often the raw capture is written and synced (bbb/rtp_capture.hpp).
+constexpr auto capture_sync_interval = std::chrono::seconds(1);
 
 std::int64_t now_utc_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -112,6 +115,7 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
     std::atomic<std::int64_t> first_ms{-1};
     std::atomic<std::int64_t> last_ms{0};
     std::thread ticker;
+    std::unique_ptr<RtpCapture> capture; // beside the WebM; opened with it
 
     ~State() {
         if (mux_video) gst_object_unref(mux_video);
@@ -170,6 +174,7 @@ Result<void> WebrtcSession::State::create_mux_locked() {
     const int fd = ::open(webm_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return fail(Errc::io, fmt::format("create {}: {}", webm_path.string(), std::strerror(errno)));
     ::close(fd);
+    if (auto r = capture->open(); !r) return r;
     mux = gst_element_factory_make("webmmux", nullptr);
     GstElement* sink = gst_element_factory_make("filesink", nullptr);
     g_object_set(sink, "location", webm_path.c_str(), "async", FALSE, "sync", FALSE, nullptr);
@@ -301,9 +306,19 @@ void WebrtcSession::State::link_branch(GstPad* pad) {
 void WebrtcSession::State::run_ticker() {
     const auto started = std::chrono::steady_clock::now();
     auto next_pli = started + std::chrono::milliseconds(options.keyframe_interval_ms);
+    auto next_sync = started + capture_sync_interval;
     std::unique_lock lock(mutex);
     while (!stopping) {
         const auto now = std::chrono::steady_clock::now();
+        if (now >= next_sync) {
+            // The capture reaches the disk once a second (what a crash can lose), written
+            // here so that the streaming threads never wait for the disk.
+            next_sync = now + capture_sync_interval;
+            lock.unlock();
+            if (auto r = capture->flush(); !r) log::get("bbb")->warn("{}", r.error().describe());
+            lock.lock();
+            continue;
+        }
         if (!answered && now - started > gathering_timeout) {
             if (local_set) answer_locked();
             else fail_locked("no local description after 10 s (webrtcbin refused the offer)");
@@ -395,6 +410,59 @@ void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
     if (auto self = lock_state(data)) self->link_branch(pad);
 }
 
+// Copies every buffer (or buffer list) passing a pad into the session's raw capture.
+template <RtpCapture::Direction direction>
+GstPadProbeReturn capture_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto self = lock_state(data);
+    if (!self) return GST_PAD_PROBE_OK;
+    const ArrivalTime now = arrival_now();
+    auto record = [&](GstBuffer* buffer) {
+        GstMapInfo map;
+        if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
+        self->capture->record(now, direction, {map.data, map.size});
+        gst_buffer_unmap(buffer, &map);
+    };
+    if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
+        record(GST_PAD_PROBE_INFO_BUFFER(info));
+    } else if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+        GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+        for (guint i = 0; i < gst_buffer_list_length(list); ++i) record(gst_buffer_list_get(list, i));
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+template <RtpCapture::Direction direction>
+void add_capture_probe(GstPad* pad, const std::shared_ptr<WebrtcSession::State>& self) {
+    gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                      capture_probe<direction>, weak_of(self), destroy_weak);
+}
+
+// RTP is taken where rtpbin hands it to the jitterbuffer of its SSRC: after SRTP and after
+// RTX packets were turned back into the originals (RFC 4588 section 4, rtprtxreceive), before
+// any reordering or loss handling — so the capture holds every packet with its arrival time,
+// one SSRC per stream, as `tafel import` expects.
+void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint, guint, gpointer data) {
+    auto self = lock_state(data);
+    if (!self) return;
+    GstPad* sink = gst_element_get_static_pad(jitterbuffer, "sink");
+    add_capture_probe<RtpCapture::Direction::received>(sink, self);
+    gst_object_unref(sink);
+}
+
+// RTCP is taken at rtpbin's own inputs and outputs: every compound packet the SFU sends
+// (sender reports: the importer's lip sync, RFC 3550 section 6.4.1) and every one we send
+// (receiver reports, NACKs and PLIs, RFC 4585 section 6).
+void on_rtpbin_pad_added(GstElement*, GstPad* pad, gpointer data) {
+    auto self = lock_state(data);
+    if (!self) return;
+    gchar* name = gst_pad_get_name(pad);
+    const bool in = g_str_has_prefix(name, "recv_rtcp_sink_");
+    const bool out = g_str_has_prefix(name, "send_rtcp_src_");
+    g_free(name);
+    if (in) add_capture_probe<RtpCapture::Direction::received>(pad, self);
+    if (out) add_capture_probe<RtpCapture::Direction::sent>(pad, self);
+}
+
 GstBusSyncReply on_bus(GstBus*, GstMessage* message, gpointer data) {
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
         GError* error = nullptr;
@@ -437,6 +505,19 @@ Result<std::unique_ptr<MediaSession>> WebrtcSession::create(const std::string& o
     // mediasoup bundles everything on one transport (BUNDLE + rtcp-mux in its offers).
     gst_util_set_object_arg(G_OBJECT(state->webrtc), "bundle-policy", "max-bundle");
     gst_bin_add(GST_BIN(state->pipeline), state->webrtc);
+    state->capture = std::make_unique<RtpCapture>(capture_path_for(webm_path));
+    // webrtcbin's rtpbin is named "rtpbin" (gstwebrtcbin.c, _create_rtpbin); its pads
+    // appear as the transports connect, after set-remote-description.
+    GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(state->webrtc), "rtpbin");
+    if (!rtpbin) {
+        gst_sdp_message_free(sdp);
+        return fail(Errc::internal, "webrtcbin has no child named rtpbin (GStreamer changed)");
+    }
+    g_signal_connect_data(rtpbin, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer), weak_of(state),
+                          destroy_weak_closure, GConnectFlags{});
+    g_signal_connect_data(rtpbin, "pad-added", G_CALLBACK(on_rtpbin_pad_added), weak_of(state), destroy_weak_closure,
+                          GConnectFlags{});
+    gst_object_unref(rtpbin);
     g_signal_connect_data(state->webrtc, "pad-added", G_CALLBACK(on_pad_added), weak_of(state), destroy_weak_closure, GConnectFlags{});
     g_signal_connect_data(state->webrtc, "notify::ice-gathering-state", G_CALLBACK(on_gathering), weak_of(state),
                           destroy_weak_closure, GConnectFlags{});
@@ -495,6 +576,8 @@ std::int64_t WebrtcSession::stop() {
                                   s.webm_path.string());
     }
     gst_element_set_state(s.pipeline, GST_STATE_NULL);
+    // After the pipeline stopped: nothing records any more; `.pcap.tmp` becomes `.pcap`.
+    if (auto r = s.capture->close(); !r) log::get("bbb")->error("{}", r.error().describe());
     const std::int64_t first = s.first_ms.load();
     return first < 0 ? 0 : s.last_ms.load() - first;
 }
