@@ -133,9 +133,15 @@ int run_reprocess(const ReprocessFlags& f) {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     const timespec tick{0, 100'000'000};
+    int stopped_by = 0;
     while (!finished) {
-        if (sigtimedwait(&set, nullptr, &tick) > 0 && !stop) {
-            fmt::print(stderr, "reprocess: stopping — cancelling the batch's jobs, nothing half-published\n");
+        const int sig = sigtimedwait(&set, nullptr, &tick);
+        if (sig > 0 && !stop) {
+            fmt::print(stderr,
+                       "reprocess: {} — stopping: no new render starts, running ones are cancelled and "
+                       "their work folders removed, nothing is half-published\n",
+                       sig == SIGINT ? "SIGINT" : "SIGTERM");
+            stopped_by = sig;
             stop = true;
         }
     }
@@ -151,7 +157,8 @@ int run_reprocess(const ReprocessFlags& f) {
             return 1;
         }
     }
-    if (result->interrupted) return 130;
+    // The shell's convention for a command ended by a signal: 128 + its number (130 for SIGINT).
+    if (result->interrupted) return 128 + (stopped_by != 0 ? stopped_by : SIGINT);
     return result->failed > 0 ? 1 : 0;
 }
 

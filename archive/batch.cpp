@@ -74,6 +74,27 @@ bool finished(const storage::Layout& layout, storage::Catalog& catalog, const st
     return fs::is_regular_file(layout.published_dir(id) / "metadata.xml", ec);
 }
 
+// BBB's metadata.xml for a rendered archive; processing time and size are filled in when
+// the render is done.
+PublishedMetadata metadata_for(const ImportReport& rep, const std::string& player_url, const fs::path& archive) {
+    PublishedMetadata m;
+    m.recording_id = rep.recording_id;
+    m.meeting_id = rep.meeting_id;
+    m.external_id = rep.external_id;
+    m.name = rep.title;
+    m.start_time_ms = rep.started_utc_us / 1000;
+    m.end_time_ms = (rep.started_utc_us + rep.duration_us) / 1000;
+    m.participants = rep.participants;
+    m.meta = rep.metadata;
+    m.link = fmt::format("{}/r/{}", player_url, rep.recording_id);
+    m.duration_ms = rep.recorded_us / 1000;
+    m.raw_size_bytes = bytes_under(archive);
+    return m;
+}
+
+constexpr const char* k_not_started = "not looked at: interrupted (Ctrl-C) before it, the next run takes it up";
+constexpr const char* k_cancelled = "interrupted (Ctrl-C): nothing published, resumes on the next run";
+
 } // namespace
 
 Result<BatchResult> run_batch(const BatchOptions& options, const std::function<void(const BatchProgress&)>& on_progress,
@@ -95,8 +116,15 @@ Result<BatchResult> run_batch(const BatchOptions& options, const std::function<v
     std::vector<Pending> pending;
     for (const auto& dir : find_archives(options.roots)) {
         if (stop_requested()) {
+            // Listed, so that the summary says what is left for the next run.
             result.interrupted = true;
-            break;
+            ArchiveResult r;
+            r.archive = dir;
+            r.outcome = ArchiveOutcome::cancelled;
+            r.reason = k_not_started;
+            result.archives.push_back(r);
+            report(r);
+            continue;
         }
         ArchiveResult r;
         r.archive = dir;
@@ -150,8 +178,38 @@ Result<BatchResult> run_batch(const BatchOptions& options, const std::function<v
         pending.push_back(Pending{result.archives.size() - 1, std::move(*imported), Clock::now()});
     }
 
+    if (!pending.empty() && stop_requested()) {
+        // Interrupted while importing: no render starts. The imported raw recordings stay
+        // (state stopped); the next run imports them afresh.
+        result.interrupted = true;
+        for (const auto& p : pending) {
+            ArchiveResult& r = result.archives[p.index];
+            if (auto c = (*catalog)->cancel(r.job_id); !c) return std::unexpected(c.error());
+            r.outcome = ArchiveOutcome::cancelled;
+            r.reason = k_cancelled;
+            report(r);
+        }
+        pending.clear();
+    }
+
     if (!pending.empty()) {
+        // metadata.xml goes into the work folder before the runner publishes it, so that it
+        // is checksummed with the lesson and appears with it: a published folder is whole.
+        std::map<std::string, std::pair<PublishedMetadata, Clock::time_point>> metadata;
+        for (const auto& p : pending) {
+            metadata[p.report.recording_id] = {
+                metadata_for(p.report, options.player_url, result.archives[p.index].archive), p.enqueued};
+        }
         transcode::JobRunnerOptions runner_options;
+        runner_options.before_publish = [&metadata](const std::string& id, const fs::path& work) -> Result<void> {
+            const auto it = metadata.find(id); // read-only while the runner runs
+            if (it == metadata.end()) return {};
+            PublishedMetadata m = it->second.first;
+            m.processing_time_ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - it->second.second).count();
+            m.size_bytes = bytes_under(work);
+            return write_metadata_xml(work, m);
+        };
         runner_options.database_url = options.database_url;
         runner_options.worker_name = "reprocess";
         runner_options.concurrency = std::max(1, options.parallel);
@@ -201,30 +259,10 @@ Result<BatchResult> run_batch(const BatchOptions& options, const std::function<v
                 r.processing_ms =
                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - pending[k].enqueued).count();
                 if (j.state == storage::JobState::succeeded) {
-                    const ImportReport& rep = pending[k].report;
-                    PublishedMetadata m;
-                    m.recording_id = r.recording_id;
-                    m.meeting_id = rep.meeting_id;
-                    m.external_id = rep.external_id;
-                    m.name = rep.title;
-                    m.start_time_ms = rep.started_utc_us / 1000;
-                    m.end_time_ms = (rep.started_utc_us + rep.duration_us) / 1000;
-                    m.participants = rep.participants;
-                    m.meta = rep.metadata;
-                    m.link = fmt::format("{}/r/{}", options.player_url, r.recording_id);
-                    m.duration_ms = rep.recorded_us / 1000;
-                    m.processing_time_ms = r.processing_ms;
-                    m.size_bytes = bytes_under(layout.published_dir(r.recording_id));
-                    m.raw_size_bytes = bytes_under(r.archive);
-                    if (auto w = write_metadata_xml(layout.published_dir(r.recording_id), m); !w) {
-                        r.outcome = ArchiveOutcome::failed;
-                        r.reason = w.error().message;
-                    } else {
-                        r.outcome = ArchiveOutcome::ok;
-                    }
+                    r.outcome = ArchiveOutcome::ok;
                 } else if (j.state == storage::JobState::cancelled) {
                     r.outcome = ArchiveOutcome::cancelled;
-                    r.reason = "interrupted (Ctrl-C): nothing published, resumes on the next run";
+                    r.reason = k_cancelled;
                 } else {
                     r.outcome = ArchiveOutcome::failed;
                     r.reason = j.error.empty() ? "render failed" : j.error;
@@ -241,7 +279,24 @@ Result<BatchResult> run_batch(const BatchOptions& options, const std::function<v
             if (on_progress) on_progress(progress);
             if (remaining > 0) std::this_thread::sleep_for(options.poll);
         }
-        (*runner)->stop();
+        (*runner)->stop(); // joins the workers: no render runs past this line
+        for (const auto& p : pending) {
+            ArchiveResult& r = result.archives[p.index];
+            if (r.outcome != ArchiveOutcome::cancelled) continue;
+            // A cancelled render leaves its recording "processing" (the runner does not
+            // touch it): back to stopped, imported and waiting. One that published just
+            // before its cancel took effect is whole (metadata.xml included): count it.
+            if (finished(layout, **catalog, r.recording_id)) {
+                r.outcome = ArchiveOutcome::ok;
+                r.reason.clear();
+                continue;
+            }
+            auto row = (*catalog)->recording(r.recording_id);
+            if (row && *row && (*row)->state == storage::RecordingState::processing) {
+                if (auto s = (*catalog)->set_recording_state(r.recording_id, storage::RecordingState::stopped); !s)
+                    return std::unexpected(s.error());
+            }
+        }
     }
 
     for (const auto& r : result.archives) {
@@ -271,7 +326,7 @@ std::string summary_table(const BatchResult& result) {
         }
     }
     out += fmt::format("{} ok, {} failed, {} skipped{}{}\n", result.ok, result.failed, result.skipped,
-                       result.cancelled > 0 ? fmt::format(", {} cancelled", result.cancelled) : "",
+                       result.cancelled > 0 ? fmt::format(", {} left for the next run", result.cancelled) : "",
                        result.interrupted ? " (interrupted)" : "");
     return out;
 }

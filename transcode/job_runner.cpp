@@ -203,6 +203,13 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
             if (lease_lost) return fail(Errc::cancelled, fmt::format("job {} lost its lease", job.id));
             return std::unexpected(summary.error());
         }
+        if (options_.before_publish) {
+            if (auto added = options_.before_publish(id, *work); !added) {
+                std::error_code ec;
+                std::filesystem::remove_all(*work, ec);
+                return std::unexpected(added.error());
+            }
+        }
         // A deletion (storage/recording_deletion.hpp) cancels the job before it removes the
         // files: a job that lost its lease must not publish, and one that published just as
         // it lost it takes its output back, so that nothing of a deleted recording remains.

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,11 @@ struct JobRunnerOptions {
     // only. A job that is running when the window closes is finished, not interrupted.
     ProcessingWindow window;
     std::function<int()> minute_now; // local minute of the day; empty: the system clock
+    // Adds files to a finished render's work folder just before it is published (e.g.
+    // `tafel reprocess`'s BBB metadata.xml), so that they are checksummed into the manifest
+    // and appear in published/ together with the lesson, never after it. Called on the
+    // worker's thread; an error fails the job and nothing is published.
+    std::function<Result<void>(const std::string& recording_id, const std::filesystem::path& work)> before_publish;
 };
 
 class JobRunner {

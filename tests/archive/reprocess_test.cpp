@@ -2,6 +2,8 @@
 // them broken (truncated events.xml, a missing webcam file, an unreadable PDF).
 #include "archive/batch.hpp"
 #include "archive_builder.hpp"
+#include "batch_fixture.hpp"
+#include "storage/checksums.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -19,37 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Media {
-    fs::path webm, opus, pdf;
-};
-
-// One 2-second archive (webcam, conference audio, a deck) with media hard-linked from `m`.
-void make_archive(const fs::path& root, int n, const Media& m) {
-    const std::string meeting = fmt::format("{:040x}-{}", n + 1, 1'700'000'000'000 + n * 3'600'000);
-    ArchiveBuilder a(root / fmt::format("archive-{:02}", n), meeting, "2.4.0");
-    const std::string cam = fmt::format("w_t_cam-{}", n);
-    const std::int64_t t0 = 1'000'000;
-    a.event(t0, "PARTICIPANT", "ParticipantJoinEvent", {{"userId", "w_t"}, {"role", "MODERATOR"}, {"name", "T"}})
-        .event(t0 + 10, "PRESENTATION", "SharePresentationEvent", {{"presentationName", "pres"}, {"share", "true"}})
-        .event(t0 + 20, "VOICE", "StartRecordingEvent", {{"filename", "/var/freeswitch/meetings/" + meeting + ".opus"}})
-        .event(t0 + 500, "WEBRTC", "StartWebRTCShareEvent", {{"filename", "/x/" + cam + ".webm"}, {"stream", cam}})
-        .event(t0 + 1500, "CHAT", "PublicChatEvent", {{"message", "hallo"}, {"sender", "T"}, {"senderId", "w_t"}})
-        .event(t0 + 2000, "PARTICIPANT", "ParticipantLeftEvent", {{"userId", "w_t"}});
-    a.write_events(n == 7 ? 500 : 0); // 7: truncated events.xml
-    fs::create_directories(a.dir() / "audio");
-    fs::create_hard_link(m.opus, a.dir() / "audio" / (meeting + ".opus"));
-    if (n != 23) { // 23: the webcam file is missing
-        fs::create_directories(a.dir() / "video" / meeting);
-        fs::create_hard_link(m.webm, a.dir() / "video" / meeting / (cam + ".webm"));
-    }
-    fs::create_directories(a.dir() / "presentation" / "pres");
-    if (n == 41) { // 41: the PDF is unreadable
-        std::ofstream(a.dir() / "presentation" / "pres" / "pres.pdf") << "%PDF-1.5 but nothing after";
-    } else {
-        fs::create_hard_link(m.pdf, a.dir() / "presentation" / "pres" / "pres.pdf");
-    }
-}
-
 BatchOptions batch_options(const fs::path& tmp) {
     BatchOptions o;
     o.roots = {tmp / "archives"};
@@ -63,12 +34,6 @@ BatchOptions batch_options(const fs::path& tmp) {
     o.render.output.mp4 = false;
     o.poll = std::chrono::milliseconds(50);
     return o;
-}
-
-void make_batch(const fs::path& tmp, int count) {
-    ArchiveBuilder media(tmp / "media", "m-1700000000000");
-    Media m{media.webcam_webm("cam.webm", 1.5, "green"), media.audio_opus("audio.opus", 2), media.deck("pres", 2)};
-    for (int n = 0; n < count; ++n) make_archive(tmp / "archives", n, m);
 }
 
 } // namespace
@@ -99,6 +64,10 @@ TEST_CASE("a batch of 50 archives with 3 broken: 47 published, 3 failed naming w
         CHECK(std::string(doc.child("recording").child_value("id")) == r.recording_id);
         CHECK(std::string(doc.child("recording").child("playback").child_value("duration")) == "2000");
         CHECK(std::string(doc.child("recording").child("meeting").attribute("name").value()) == "Mathe 7b");
+        // metadata.xml is published with the lesson, so the manifest's checksums cover it.
+        auto problems = storage::verify_checksums(pub);
+        REQUIRE(problems);
+        CHECK(problems->empty());
     }
     REQUIRE(failures.size() == 3);
     CHECK_THAT(failures["archive-07"], Catch::Contains("events.xml") && Catch::Contains("byte"));
