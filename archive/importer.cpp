@@ -48,41 +48,47 @@ Result<void> write_recording_json(const fs::path& dir, const ingest::RecordingIn
     return write_text(dir / "recording.json", j.dump(2) + "\n");
 }
 
+// What identifying and importing an archive both start from: its events, the clock that
+// turns their timestamps into wall time, and the recorded segments (never empty).
+struct LoadedArchive {
+    BbbArchiveEvents events;
+    ArchiveClock clock;
+    std::vector<Segment> segments;
+};
+
+Result<LoadedArchive> load_archive(const fs::path& archive_dir) {
+    const fs::path events_xml = archive_dir / "events.xml";
+    auto events = read_bbb_events(events_xml);
+    if (!events) return std::unexpected(events.error());
+    auto clock = ArchiveClock::for_archive(*events);
+    if (!clock) return fail(clock.error().code, fmt::format("{}: {}", events_xml.string(), clock.error().message));
+    std::vector<Segment> segments = recorded_segments(*events);
+    if (segments.empty()) {
+        return fail(Errc::malformed_input,
+                    fmt::format("{}: the recording marks (RecordStatusEvent) enclose no time", events_xml.string()));
+    }
+    return LoadedArchive{std::move(*events), std::move(*clock), std::move(segments)};
+}
+
 } // namespace
 
 Result<ArchiveIdentity> identify_archive(const fs::path& archive_dir) {
-    auto events = read_bbb_events(archive_dir / "events.xml");
-    if (!events) return std::unexpected(events.error());
-    auto clock = ArchiveClock::for_archive(*events);
-    if (!clock) {
-        return fail(clock.error().code, fmt::format("{}: {}", (archive_dir / "events.xml").string(), clock.error().message));
-    }
-    const std::vector<Segment> segments = recorded_segments(*events);
-    if (segments.empty()) {
-        return fail(Errc::malformed_input, fmt::format("{}: the recording marks (RecordStatusEvent) enclose no time",
-                                                       (archive_dir / "events.xml").string()));
-    }
+    auto loaded = load_archive(archive_dir);
+    if (!loaded) return std::unexpected(loaded.error());
+    const auto& [events, clock, segments] = *loaded;
     ArchiveIdentity id;
-    id.meeting_id = events->meeting_id;
-    id.title = events->meeting_name;
-    id.started_utc_us = clock->wall_us(segments.front().start_ms);
-    id.recording_id = tafel::recording_id(events->meeting_id, id.started_utc_us / 1000);
+    id.meeting_id = events.meeting_id;
+    id.title = events.meeting_name;
+    id.started_utc_us = clock.wall_us(segments.front().start_ms);
+    id.recording_id = tafel::recording_id(events.meeting_id, id.started_utc_us / 1000);
     for (const auto& s : segments) id.recorded_us += (s.end_ms - s.start_ms) * 1000;
     return id;
 }
 
 Result<ImportReport> import_archive(const fs::path& archive_dir, const fs::path& raw_dir, const ImportOptions& options) {
-    auto events = read_bbb_events(archive_dir / "events.xml");
-    if (!events) return std::unexpected(events.error());
-    auto clock = ArchiveClock::for_archive(*events);
-    if (!clock) {
-        return fail(clock.error().code, fmt::format("{}: {}", (archive_dir / "events.xml").string(), clock.error().message));
-    }
-    const std::vector<Segment> segments = recorded_segments(*events);
-    if (segments.empty()) {
-        return fail(Errc::malformed_input, fmt::format("{}: the recording marks (RecordStatusEvent) enclose no time",
-                                                       (archive_dir / "events.xml").string()));
-    }
+    auto loaded = load_archive(archive_dir);
+    if (!loaded) return std::unexpected(loaded.error());
+    const auto& [events, clock, segments] = *loaded;
 
     fs::path work = raw_dir;
     work += ".importing";
@@ -92,7 +98,7 @@ Result<ImportReport> import_archive(const fs::path& archive_dir, const fs::path&
     if (!ec) fs::create_directories(work / "media", ec);
     if (ec) return fail(Errc::io, fmt::format("create {}: {}", work.string(), ec.message()));
 
-    EventMapper mapper(archive_dir, work, *events, *clock, segments, options);
+    EventMapper mapper(archive_dir, work, events, clock, segments, options);
     auto mapped = mapper.run();
     if (!mapped) {
         fs::remove_all(work, ec);
@@ -100,10 +106,10 @@ Result<ImportReport> import_archive(const fs::path& archive_dir, const fs::path&
     }
     ImportReport report = std::move(mapper.report());
     ingest::RecordingInfo& info = mapper.info();
-    report.recording_id = tafel::recording_id(events->meeting_id, clock->wall_us(segments.front().start_ms) / 1000);
+    report.recording_id = tafel::recording_id(events.meeting_id, clock.wall_us(segments.front().start_ms) / 1000);
     info.id = report.recording_id;
-    report.external_id = events->external_id;
-    report.metadata = events->metadata;
+    report.external_id = events.external_id;
+    report.metadata = events.metadata;
     for (const auto& p : info.participants) report.participants += p.id == "bbb-conference" ? 0 : 1;
 
     std::string lines;
