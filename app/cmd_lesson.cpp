@@ -24,12 +24,16 @@ struct LessonFlags {
     std::string duration = "2m";
     std::string slide_interval = "20s";
     int chat_messages = 20;
+    std::string markers = "10s";
 
     void add_to(CLI::App& cmd) {
         cmd.add_option("--duration", duration, "lesson length, e.g. 20s, 2m, 1h (default 2m)");
         cmd.add_option("--slide-interval", slide_interval, "time between slide changes (default 20s)");
         cmd.add_option("--chat", chat_messages, "chat messages over the lesson (default 20)")
             ->check(CLI::Range(0, 10'000));
+        cmd.add_option("--markers", markers,
+                       "A/V-sync markers: the teacher's webcam flashes white and her microphone beeps at "
+                       "1 kHz every this long, from then on; 0 = none (default 10s)");
     }
 
     samples::SimulatorOptions options(const std::filesystem::path& work_dir) const {
@@ -38,7 +42,10 @@ struct LessonFlags {
         if (!d) throw std::runtime_error("--duration: " + d.error().message);
         auto s = parse_duration_ms(slide_interval);
         if (!s) throw std::runtime_error("--slide-interval: " + s.error().message);
+        auto m = markers == "0" ? Result<std::int64_t>(0) : parse_duration_ms(markers);
+        if (!m) throw std::runtime_error("--markers: " + m.error().message);
         o.duration_ms = *d;
+        o.markers = {*m, *m};
         o.slide_interval_ms = *s;
         o.chat_messages = chat_messages;
         o.work_dir = work_dir;

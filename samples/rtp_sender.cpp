@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -31,8 +32,6 @@ using GErrorPtr = std::unique_ptr<GError, GErrorDeleter>;
 using GCharPtr = std::unique_ptr<gchar, GFreeDeleter>;
 using MessagePtr = std::unique_ptr<GstMessage, MessageDeleter>;
 
-constexpr GstClockTime k_flash_ns = 300 * GST_MSECOND;
-
 // The one place GStreamer's errors become tafel errors.
 Error gst_error(std::string_view what, const GError* error, const gchar* debug = nullptr) {
     return Error(Errc::codec, fmt::format("rtp sender: {}: {}{}{}", what, error ? error->message : "unknown error",
@@ -49,15 +48,30 @@ Error error_of_message(GstMessage* message) {
     return gst_error(source, error.get(), debug.get());
 }
 
+// What the video overlay of one stream draws; lives in RtpSender::Impl (the callback points here).
+struct VideoOverlay {
+    std::string label;
+    MarkerSchedule markers;
+    bool marked = false;
+};
+
+// What the audio probe of one stream does around the markers.
+struct AudioMarks {
+    MarkerSchedule markers;
+    bool beeps = false; // the marked stream beeps; the others are only silenced
+};
+
 // cairooverlay's "draw" runs on the video streaming thread; it must not throw (C callback).
+// `timestamp_ns` is the buffer's PTS: the capture instant on the pipeline's running time.
 void draw_clock(GstElement*, cairo_t* cr, guint64 timestamp_ns, guint64, gpointer user_data) noexcept {
-    const auto* label = static_cast<const std::string*>(user_data);
-    const guint64 ms = timestamp_ns / GST_MSECOND;
-    if (timestamp_ns % GST_SECOND < k_flash_ns) { // the visual twin of the audio tone burst
+    const auto* overlay = static_cast<const VideoOverlay*>(user_data);
+    if (overlay->marked && overlay->markers.flash_at(static_cast<std::int64_t>(timestamp_ns / 1000))) {
+        // The marker: the whole frame white (the audio's 1 kHz beep starts at the same instant).
         cairo_set_source_rgb(cr, 1, 1, 1);
-        cairo_rectangle(cr, 560, 20, 60, 60);
-        cairo_fill(cr);
+        cairo_paint(cr);
+        return;
     }
+    const guint64 ms = timestamp_ns / GST_MSECOND;
     const std::string clock = fmt::format("{:02}:{:02}.{}", ms / 60'000, ms / 1000 % 60, ms / 100 % 10);
     cairo_set_source_rgba(cr, 0, 0, 0, 0.6);
     cairo_rectangle(cr, 16, 280, 360, 64);
@@ -66,10 +80,42 @@ void draw_clock(GstElement*, cairo_t* cr, guint64 timestamp_ns, guint64, gpointe
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_set_font_size(cr, 22);
     cairo_move_to(cr, 28, 304);
-    cairo_show_text(cr, label->c_str());
+    cairo_show_text(cr, overlay->label.c_str());
     cairo_set_font_size(cr, 30);
     cairo_move_to(cr, 28, 336);
     cairo_show_text(cr, clock.c_str());
+}
+
+// A buffer probe on the Opus encoder's sink pad (S16LE, interleaved, k_opus_channels): within
+// k_marker_quiet_ms of a marker the samples are replaced by the beep (marked stream) or by
+// silence, so that the beep is the only sound near the marker. Sample times come from the
+// buffer's PTS, the same running time the video overlay marks its frames by.
+GstPadProbeReturn on_audio_buffer(GstPad*, GstPadProbeInfo* info, gpointer user_data) noexcept {
+    const auto* marks = static_cast<const AudioMarks*>(user_data);
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (buffer == nullptr || !GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
+    const auto start_us = static_cast<std::int64_t>(GST_BUFFER_PTS(buffer) / 1000);
+    const auto frames = static_cast<std::int64_t>(gst_buffer_get_size(buffer) / (2 * k_opus_channels));
+    const std::int64_t end_us = start_us + frames * 1'000'000 / k_opus_clock_rate;
+    // The quiet span (800 ms) is longer than a buffer (20 ms): checking both ends suffices.
+    if (!marks->markers.quiet_at(start_us) && !marks->markers.quiet_at(end_us)) return GST_PAD_PROBE_OK;
+    buffer = gst_buffer_make_writable(buffer);
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_WRITE)) return GST_PAD_PROBE_OK;
+    for (std::int64_t i = 0; i < frames; ++i) {
+        const std::int64_t t_us = start_us + i * 1'000'000 / k_opus_clock_rate;
+        if (!marks->markers.quiet_at(t_us)) continue;
+        const double v = marks->beeps ? marks->markers.beep_sample(t_us) : 0.0;
+        const auto sample = static_cast<std::int16_t>(std::lround(v * 32767.0));
+        for (int c = 0; c < k_opus_channels; ++c) {
+            const std::size_t at = static_cast<std::size_t>(i * k_opus_channels + c) * 2; // little endian
+            map.data[at] = static_cast<std::uint8_t>(static_cast<std::uint16_t>(sample) & 0xff);
+            map.data[at + 1] = static_cast<std::uint8_t>(static_cast<std::uint16_t>(sample) >> 8);
+        }
+    }
+    gst_buffer_unmap(buffer, &map);
+    return GST_PAD_PROBE_OK;
 }
 
 std::string video_branch(std::size_t session) {
@@ -88,7 +134,7 @@ std::string audio_branch(std::size_t session, const SenderStream& s) {
     return fmt::format(
         "audiotestsrc is-live=true wave=ticks freq={1} tick-interval=1000000000 sine-periods-per-tick={2} "
         "volume=0.5 samplesperbuffer=960 ! audioconvert ! audioresample "
-        "! audio/x-raw,rate={3},channels={4} ! opusenc bitrate=64000 frame-size=20 "
+        "! audio/x-raw,format=S16LE,rate={3},channels={4} ! opusenc name=enc{0} bitrate=64000 frame-size=20 "
         "! rtpopuspay pt={5} ! rtp.send_rtp_sink_{0} ",
         session, s.tone_hz, periods > 0 ? periods : 1, k_opus_clock_rate, k_opus_channels, k_opus_payload_type);
 }
@@ -164,7 +210,8 @@ GstPadProbeReturn on_sink_idle(GstPad*, GstPadProbeInfo*, gpointer user_data) no
 
 struct RtpSender::Impl {
     // Declared before the pipeline so that they outlive it: callbacks point into them.
-    std::deque<std::string> labels; // draw_clock
+    std::deque<VideoOverlay> overlays;  // draw_clock
+    std::deque<AudioMarks> audio_marks; // on_audio_buffer
     std::mutex end_mutex;
     std::condition_variable end_changed;
     std::deque<SessionEnd> ends; // the probes
@@ -244,10 +291,18 @@ Result<RtpSender> RtpSender::create(const RtpSenderOptions& options) {
             g_object_unref(session);
         }
         if (s.kind == SenderStream::Kind::video) {
-            impl->labels.push_back(s.label);
+            impl->overlays.push_back({s.label, options.markers, s.marked});
             ElementPtr overlay(gst_bin_get_by_name(bin, fmt::format("clock{}", i).c_str()));
             if (!overlay) return fail(Errc::internal, fmt::format("rtp sender: overlay of stream {} missing", i));
-            g_signal_connect(overlay.get(), "draw", G_CALLBACK(draw_clock), &impl->labels.back());
+            g_signal_connect(overlay.get(), "draw", G_CALLBACK(draw_clock), &impl->overlays.back());
+        } else if (options.markers.enabled()) {
+            impl->audio_marks.push_back({options.markers, s.marked});
+            ElementPtr encoder(gst_bin_get_by_name(bin, fmt::format("enc{}", i).c_str()));
+            PadPtr encoder_sink(encoder ? gst_element_get_static_pad(encoder.get(), "sink") : nullptr);
+            if (!encoder_sink)
+                return fail(Errc::internal, fmt::format("rtp sender: Opus encoder of stream {} missing", i));
+            gst_pad_add_probe(encoder_sink.get(), GST_PAD_PROBE_TYPE_BUFFER, on_audio_buffer, &impl->audio_marks.back(),
+                              nullptr);
         }
     }
     return RtpSender(std::move(impl));

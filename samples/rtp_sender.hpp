@@ -4,6 +4,7 @@
 // reports with wall-clock NTP times go out beside the media (RFC 3550 section 6.4.1). RTP and
 // RTCP of a stream leave through one UDP socket to one port (rtcp-mux, RFC 5761).
 #include "core/error.hpp"
+#include "samples/sync_markers.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -24,12 +25,16 @@ struct SenderStream {
     Kind kind = Kind::video;
     std::uint16_t port = 0; // destination UDP port for RTP and RTCP
     // video: 640x360 15 fps VP8 (~600 kb/s) of a yellow ball moving over dark blue, with the
-    //        label, a running clock and a white flash square during the first 300 ms of every
-    //        second;
+    //        label and a running clock;
     // audio: 48 kHz stereo Opus of 300 ms tone bursts at tone_hz, one every second, starting
-    //        at every full second (so they line up with the video's flashes).
+    //        at every full second.
+    // Times are the pipeline's running time from start(), the streams' common capture clock.
     int tone_hz = 440;
     std::string label; // drawn into the video ("Frau Müller"); unused for audio
+    // Carries the A/V-sync markers (RtpSenderOptions::markers): video turns white for
+    // k_marker_flash_ms, audio beeps at 1 kHz for k_marker_beep_ms at each marker instant.
+    // Every audio stream, marked or not, is silent around a marker except for the beep.
+    bool marked = false;
 };
 
 struct RtpSenderOptions {
@@ -38,6 +43,8 @@ struct RtpSenderOptions {
     // RFC 3550 section 6.2 recommends 5 s; a shorter minimum gives a receiver its first
     // sender report (and so its A/V sync) within about a second.
     std::chrono::milliseconds rtcp_min_interval{1000};
+    // When the marked streams flash and beep (samples/sync_markers.hpp); none by default.
+    MarkerSchedule markers{0, 0};
 };
 
 class RtpSender {

@@ -132,6 +132,10 @@ Result<void> Run::play(ControlClient& client, const LessonScript& script, RtpSen
     it = first_end;
     if (auto ok = sender.start(); !ok) return ok;
     status(fmt::format("sending RTP to {} for {} s", options_.sender_host, options_.duration_ms / 1000));
+    if (options_.markers.enabled()) {
+        status(fmt::format("A/V-sync markers (white webcam + 1 kHz beep) at {} ms and every {} ms after",
+                           options_.markers.first_ms, options_.markers.interval_ms));
+    }
 
     while (it != events.end() && it->at_ms < options_.duration_ms) {
         const std::int64_t at_ms = it->at_ms;
@@ -171,12 +175,15 @@ Result<SimulatedLesson> Run::go() {
     if (played) {
         RtpSenderOptions sender_options;
         sender_options.host = options_.sender_host;
+        sender_options.markers = options_.markers;
+        lesson_.markers = options_.markers;
         for (const auto& t : lesson_.tracks) {
             SenderStream s;
             s.kind = t.kind == "video" ? SenderStream::Kind::video : SenderStream::Kind::audio;
             s.port = t.port;
             s.tone_hz = t.tone_hz;
             s.label = "Frau Müller";
+            s.marked = t.participant == "teacher"; // the teacher's webcam flashes, her microphone beeps
             sender_options.streams.push_back(std::move(s));
         }
         auto sender = RtpSender::create(sender_options);

@@ -4,6 +4,7 @@
 // as real RTP + RTCP over UDP (docs/architecture.md, "Contract: the recorder's control API").
 #include "core/error.hpp"
 #include "samples/lesson_script.hpp"
+#include "samples/sync_markers.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -24,6 +25,10 @@ struct SimulatorOptions {
     std::string meeting_id = "demo-mathe-7b", title = "Mathe 7b – Brüche", context = "klasse-7b";
     std::filesystem::path work_dir;                    // where the deck PDF is written ("" = temp dir)
     std::string sender_host = "127.0.0.1";             // where the RTP goes (the recorder's host)
+    // The A/V-sync markers on the teacher's webcam and microphone (samples/sync_markers.hpp):
+    // a white frame and a 1 kHz beep at the same capture instant, first after interval_ms of
+    // media, then every interval_ms. interval_ms = 0: none.
+    MarkerSchedule markers{10'000, 10'000};
 };
 
 struct SimulatedTrack {
@@ -45,6 +50,7 @@ struct SimulatedLesson {
     int deck_pages = 0;
     std::vector<ScriptedEvent> events;   // as posted: t_us and (slides) deck filled in
     bool cancelled = false;              // the stop token ended the lesson early
+    MarkerSchedule markers;              // as sent, on the media's capture clock from its start
 };
 
 // Runs the whole lesson in real time, blocking; stops the session at the end. Returns what was

@@ -3,6 +3,7 @@
 #include "core/time.hpp"
 #include "ingest/pcap_writer.hpp"
 #include "ingest/raw_recording.hpp"
+#include "samples/sync_markers.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -210,12 +211,6 @@ void write_pcap(const std::filesystem::path& file, std::uint16_t port, const std
     check(w->close().has_value(), "close " + file.string());
 }
 
-bool is_marker_time(std::int64_t t_us, const SyncLessonOptions& o, std::int64_t span_us) {
-    const std::int64_t first = o.first_marker_ms * 1000, every = o.marker_interval_ms * 1000;
-    if (t_us < first) return false;
-    return (t_us - first) % every < span_us;
-}
-
 } // namespace
 
 SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLessonOptions& o,
@@ -227,6 +222,7 @@ SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLe
     std::filesystem::remove_all(lesson.dir);
     std::filesystem::create_directories(lesson.dir / "tracks");
     std::mt19937_64 rng(o.seed);
+    const samples::MarkerSchedule schedule{o.first_marker_ms, o.marker_interval_ms}; // as the live simulator
 
     for (std::int64_t m = o.first_marker_ms * 1000; m < duration_us; m += o.marker_interval_ms * 1000) {
         lesson.markers.push_back({m, -1, -1});
@@ -245,10 +241,9 @@ SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLe
         Vp8 vp8(o.width, o.height, o.fps);
         const std::int64_t frame_us_num = 1'000'000;
         const std::int64_t frames = duration_us * o.fps / frame_us_num;
-        const std::int64_t flash_span_us = k_sync_flash_frames * frame_us_num / o.fps;
         for (std::int64_t i = 0; i < frames; ++i) {
             const std::int64_t t_us = i * frame_us_num / o.fps;
-            const bool flash = is_marker_time(t_us, o, flash_span_us);
+            const bool flash = schedule.flash_at(t_us);
             fill(vp8.image, 0, 0, 0, o.width, o.height, flash ? k_sync_flash_luma : k_sync_dark_luma);
             fill(vp8.image, 1, 0, 0, o.width, o.height, 128);
             fill(vp8.image, 2, 0, 0, o.width, o.height, 128);
@@ -287,15 +282,10 @@ SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLe
         opus_encoder_ctl(enc.get(), OPUS_SET_BITRATE(64000));
         std::vector<float> pcm(960 * 2);
         std::vector<unsigned char> packet(1500);
-        const std::int64_t beep_us = k_sync_beep_ms * 1000;
         for (std::int64_t t_us = o.audio_start_ms * 1000; t_us + 20'000 <= duration_us; t_us += 20'000) {
             for (int s = 0; s < 960; ++s) {
                 const std::int64_t at_us = t_us + s * 1'000'000 / 48'000;
-                const std::int64_t sample = (t_us * 48 / 1000) + s; // 48 kHz sample index from the lesson start
-                float v = 0;
-                if (is_marker_time(at_us, o, beep_us)) {
-                    v = 0.5f * static_cast<float>(std::sin(2 * std::numbers::pi * 1000.0 * static_cast<double>(sample) / 48'000.0));
-                }
+                const auto v = static_cast<float>(schedule.beep_sample(at_us));
                 pcm[2 * static_cast<std::size_t>(s)] = pcm[2 * static_cast<std::size_t>(s) + 1] = v;
             }
             const int bytes = opus_encode_float(enc.get(), pcm.data(), 960, packet.data(), static_cast<opus_int32>(packet.size()));

@@ -6,6 +6,8 @@
 // stage — loss, jitter, reordering — before they are written with their arrival times, as the
 // recorder would have stamped them (docs/architecture.md, "Contract: the raw recording").
 // The generator keeps the ground truth the tests compare the rendered file against.
+#include "samples/sync_markers.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <utility>
@@ -59,8 +61,7 @@ struct SyncLesson {
 
 inline constexpr std::uint8_t k_sync_dark_luma = 40;  // the camera's background
 inline constexpr std::uint8_t k_sync_flash_luma = 235; // the flash (video range white)
-inline constexpr int k_sync_flash_frames = 3;          // 200 ms at 15 fps
-inline constexpr std::int64_t k_sync_beep_ms = 200;
+inline constexpr std::int64_t k_sync_beep_ms = samples::k_marker_beep_ms; // samples/sync_markers.hpp
 
 SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLessonOptions& options,
                              bool keep_video_frames = false);
