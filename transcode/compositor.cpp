@@ -1,5 +1,6 @@
 #include "transcode/compositor.hpp"
 #include "transcode/cairo_handles.hpp"
+#include "transcode/i420_blit.hpp"
 
 #include <fmt/format.h>
 
@@ -64,6 +65,7 @@ struct ScaledPicture {
     ArgbImage scaled;
     Rect rect;
     Sws sws;                   // I420 → ARGB32 at the target size (cached per geometry)
+    I420Scaler direct;         // I420 → I420 into the output frame (the fast path)
 
     void set(const I420Frame& picture) {
         source = picture;
@@ -128,6 +130,8 @@ struct Compositor::Impl {
     std::int64_t converted_pixels = 0;
 
     void mark(const Rect& r);
+    ScaledPicture* direct_picture(const Rect& area, std::uint32_t& behind);
+    Result<void> draw_direct(const Rect& area, ScaledPicture& picture, std::uint32_t behind);
     Rect poll_rect() const;
     Tile* tile(const std::string& key);
     Result<void> compose(const Rect& area);
@@ -364,16 +368,72 @@ Result<void> Compositor::Impl::compose(const Rect& area) {
     return {};
 }
 
+// The picture that fills `area` alone — a webcam tile's, or the screen share's when no poll
+// card lies over it — or null. `behind`: the colour around it when its aspect differs.
+ScaledPicture* Compositor::Impl::direct_picture(const Rect& area, std::uint32_t& behind) {
+    if (!i420_aligned(area, output.width, output.height)) return nullptr;
+    if (chat && layout.chat.overlaps(area)) return nullptr;
+    ScaledPicture* picture = nullptr;
+    if (area == layout.slide && screen.present) {
+        if (poll_rect().overlaps(area)) return nullptr;
+        picture = &screen;
+        behind = k_background_rgb;
+    } else {
+        for (Tile& t : tiles) {
+            if (t.rect == area && t.picture.present) {
+                picture = &t.picture;
+                behind = k_webcam_placeholder_rgb;
+            }
+        }
+    }
+    if (picture == nullptr || picture->source.empty()) return nullptr;
+    const Rect fit = fit_keep_aspect(area, picture->source.width, picture->source.height);
+    return i420_aligned(fit, output.width, output.height) ? picture : nullptr;
+}
+
+// The fast path: the colour behind, then the picture scaled from its I420 straight into the
+// output's I420. The Cairo canvas is left as it was there: a later Cairo redraw of any part
+// of `area` repaints every layer of that part (the ARGB copy of the picture is still marked
+// pending), so the canvas's stale pixels never reach the output.
+Result<void> Compositor::Impl::draw_direct(const Rect& area, ScaledPicture& picture, std::uint32_t behind) {
+    const Rect fit = fit_keep_aspect(area, picture.source.width, picture.source.height);
+    if (fit != area) fill_i420(output, area, bt601_limited(behind));
+    if (auto scaled = picture.direct.scale(picture.source, output, fit); !scaled) return scaled;
+    converted_pixels += static_cast<std::int64_t>(area.w) * area.h;
+    ++partial_compositions;
+    return {};
+}
+
 Result<const I420Frame*> Compositor::frame() {
     Impl& s = *impl_;
     if (!s.dirty.empty()) {
-        // Many changes at once (or the first frame): one full redraw is cheaper.
+        // A camera or screen picture alone in its rectangle skips Cairo (draw_direct); the
+        // rest is redrawn through Cairo, all at once when that is most of the frame anyway.
+        struct Direct {
+            Rect area;
+            ScaledPicture* picture;
+            std::uint32_t behind;
+        };
+        std::vector<Direct> direct;
+        std::vector<Rect> rest;
         std::int64_t pixels = 0;
-        for (const Rect& r : s.dirty) pixels += static_cast<std::int64_t>(r.w) * r.h;
-        if (pixels * 2 > static_cast<std::int64_t>(s.layout.width) * s.layout.height) {
-            s.dirty.assign(1, Rect{0, 0, s.layout.width, s.layout.height});
-        }
         for (const Rect& r : s.dirty) {
+            std::uint32_t behind = 0;
+            if (ScaledPicture* picture = s.direct_picture(r, behind)) {
+                direct.push_back({r, picture, behind});
+                continue;
+            }
+            rest.push_back(r);
+            pixels += static_cast<std::int64_t>(r.w) * r.h;
+        }
+        if (pixels * 2 > static_cast<std::int64_t>(s.layout.width) * s.layout.height) {
+            direct.clear();
+            rest.assign(1, Rect{0, 0, s.layout.width, s.layout.height});
+        }
+        for (const Direct& d : direct) {
+            if (auto drawn = s.draw_direct(d.area, *d.picture, d.behind); !drawn) return std::unexpected(drawn.error());
+        }
+        for (const Rect& r : rest) {
             if (auto composed = s.compose(r); !composed) return std::unexpected(composed.error());
         }
         s.dirty.clear();

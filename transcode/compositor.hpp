@@ -7,7 +7,9 @@
 // redrawn unless a part changed since the last frame: between changes the previous I420
 // frame is handed out again, so a 15 fps lesson of still slides costs almost nothing; and
 // a change redraws and converts only its own area (a new webcam picture: its tile; a
-// cursor move: the cursor's old and new spot).
+// cursor move: the cursor's old and new spot). A camera or screen-share picture that fills
+// its area alone skips Cairo: it is scaled from its I420 straight into the output I420
+// (i420_blit.hpp), the common case of a new webcam picture in every frame.
 #include "core/error.hpp"
 #include "transcode/argb_image.hpp"
 #include "transcode/i420_frame.hpp"

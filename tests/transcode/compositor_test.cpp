@@ -1,5 +1,6 @@
 #include "transcode/compositor.hpp"
 
+#include "transcode/i420_blit.hpp"
 #include "transcode/poll_card.hpp"
 
 #include "test_media.hpp"
@@ -206,4 +207,64 @@ TEST_CASE("compositor: the poll card sits at the slide's bottom left and goes aw
     c->set_poll(nullptr);
     REQUIRE(c->frame().has_value());
     CHECK(near_rgb(c->canvas().at(16 + 200, 720 - 16 - 4), 0x000000, 0));
+}
+
+TEST_CASE("compositor scales a new camera or screen picture straight into the output frame", "[unit]") {
+    auto c = Compositor::create(LessonLayout{});
+    REQUIRE(c.has_value());
+    c->set_slide(solid(960, 720, 0xFFFFFF));
+    c->set_tiles({{"teacher", "Frau Müller", 0x1E88E5}});
+    c->set_tile_picture("teacher", camera(640, 480, 126, 128, 128));
+    auto first = c->frame(); // the first frame: everything through Cairo
+    REQUIRE(first.has_value());
+    const auto chroma = [](const I420Frame& f, const std::vector<std::uint8_t>& plane, int x, int y) {
+        return static_cast<int>(plane[static_cast<std::size_t>((y / 2) * f.stride_uv + x / 2)]);
+    };
+    // What the Cairo path made of the pillarbox bar and of the letterbox colour.
+    const int bar_y = luma(**first, 965, 90), bar_u = chroma(**first, (**first).u, 965, 90);
+    CHECK(std::abs(bar_y - bt601_limited(k_webcam_placeholder_rgb).y) <= 1);
+    CHECK(std::abs(bar_u - bt601_limited(k_webcam_placeholder_rgb).u) <= 1);
+
+    // A new 4:3 picture (a colour inside the RGB gamut, so that the Cairo path keeps it): only the tile is converted,
+    // the canvas is not touched, and the output shows the picture with the same bars as the Cairo path drew.
+    c->set_tile_picture("teacher", camera(640, 480, 150, 110, 140));
+    auto converted = c->converted_pixels();
+    auto next = c->frame();
+    REQUIRE(next.has_value());
+    const I420Frame& f = **next;
+    CHECK(c->converted_pixels() - converted == 320 * 180);
+    CHECK(std::abs(luma(f, 1120, 90) - 150) <= 1);
+    CHECK(std::abs(chroma(f, f.u, 1120, 90) - 110) <= 1);
+    CHECK(std::abs(chroma(f, f.v, 1120, 90) - 140) <= 1);
+    CHECK(std::abs(luma(f, 965, 90) - bar_y) <= 1);
+    CHECK(std::abs(chroma(f, f.u, 1275, 90) - bar_u) <= 1);
+    CHECK(near_rgb(c->canvas().at(1120, 90), 0x808080, 4)); // still the Cairo frame's grey
+    CHECK(std::abs(luma(f, 480, 360) - 235) <= 2);          // the slide untouched
+
+    // A screen share: straight into the slide area, letterboxed on the background colour.
+    c->set_screen(camera(1280, 720, 81, 90, 240));
+    converted = c->converted_pixels();
+    auto shared = c->frame();
+    REQUIRE(shared.has_value());
+    CHECK(c->converted_pixels() - converted == 960 * 720);
+    CHECK(std::abs(luma(**shared, 480, 360) - 81) <= 1);
+    CHECK(std::abs(luma(**shared, 480, 50) - bt601_limited(k_background_rgb).y) <= 1);
+    CHECK(std::abs(luma(**shared, 1120, 90) - 150) <= 1); // the tile kept
+
+    // A poll card over the share: Cairo again, the card over the picture.
+    PollCard card{"q1", "Wie viel ist 2/4?", {"1/2", "1/4"}, {3, 1}};
+    c->set_poll(std::make_shared<const ArgbImage>(render_poll_card(card, 384, 360)));
+    c->set_screen(camera(1280, 720, 41, 240, 110)); // BT.601 blue
+    auto polled = c->frame();
+    REQUIRE(polled.has_value());
+    CHECK(std::abs(luma(**polled, 480, 200) - 41) <= 2);
+    CHECK(std::abs(luma(**polled, 16 + 200, 720 - 16 - 4) - bt601_limited(k_poll_background_rgb).y) <= 2);
+
+    // Two tiles now: the webcam area through Cairo, which must show the latest picture
+    // (its ARGB copy was still pending after the fast path).
+    c->set_tiles({{"teacher", "Frau Müller", 0x1E88E5}, {"p1", "Jonas", 0x43A047}});
+    auto two = c->frame();
+    REQUIRE(two.has_value());
+    const Rect t = c->layout().tile_rects(2)[0];
+    CHECK(std::abs(luma(**two, t.x + t.w / 2, t.y + t.h / 2) - 150) <= 3);
 }

@@ -1,0 +1,50 @@
+#pragma once
+// Drawing straight into an I420 frame, for the compositor's fast path: a camera or screen
+// picture that fills its rectangle alone goes from its decoded I420 into the output I420 in
+// one libswscale pass, instead of I420 → ARGB (scaled) → Cairo canvas → I420. The two
+// conversions through RGB were most of the composing thread's time in a lesson with a
+// webcam: every camera picture took them (docs/encoding.md, "Where the CPU goes").
+#include "core/error.hpp"
+#include "transcode/i420_frame.hpp"
+#include "transcode/lesson_layout.hpp"
+
+#include <cstdint>
+#include <memory>
+
+struct SwsContext;
+
+namespace tafel::transcode {
+
+// The BT.601 limited-range YUV of 0xRRGGBB (ITU-R BT.601-7 §2.5; what libswscale's default
+// RGB → YUV conversion of the Cairo canvas yields, within one step of rounding).
+struct YuvColour {
+    std::uint8_t y, u, v;
+};
+YuvColour bt601_limited(std::uint32_t rgb);
+
+// Fills `r` (even x, y, w, h) of `frame` with one colour.
+void fill_i420(I420Frame& frame, const Rect& r, YuvColour colour);
+
+// Scales an I420 picture into a rectangle of an I420 frame (bilinear), keeping one cached
+// libswscale context per source and target geometry.
+class I420Scaler {
+public:
+    I420Scaler();
+    ~I420Scaler();
+    I420Scaler(I420Scaler&&) noexcept;
+    I420Scaler& operator=(I420Scaler&&) noexcept;
+
+    // `r` must lie inside `dst` with even x, y, w and h (whole chroma samples).
+    Result<void> scale(const I420Frame& src, I420Frame& dst, const Rect& r);
+
+private:
+    struct SwsDeleter {
+        void operator()(SwsContext* c) const noexcept;
+    };
+    std::unique_ptr<SwsContext, SwsDeleter> sws_;
+};
+
+// True when `r` can be drawn by fill_i420 / I420Scaler into a frame of `width` x `height`.
+bool i420_aligned(const Rect& r, int width, int height);
+
+} // namespace tafel::transcode
