@@ -1,5 +1,7 @@
 #include "bbb/bbb_recorder.hpp"
 
+#include "bbb/session_recovery.hpp"
+
 #include <future>
 
 namespace tafel::bbb {
@@ -21,6 +23,7 @@ Result<std::unique_ptr<BbbRecorder>> BbbRecorder::start(const BbbOptions& option
     if (!bus) return std::unexpected(bus.error());
     recorder->bus_ = std::move(*bus);
     recorder->bus_->post([self] { self->service_->announce(); });
+    recorder->recovery_ = std::thread([dir = options.service.recordings_dir] { recover_recordings(dir); });
     return recorder;
 }
 
@@ -38,6 +41,7 @@ void BbbRecorder::stop() {
 
 BbbRecorder::~BbbRecorder() {
     stop();
+    if (recovery_.joinable()) recovery_.join();
     bus_.reset(); // the bus thread is joined before the service it calls goes away
     service_.reset();
 }

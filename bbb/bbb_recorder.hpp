@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
 
 namespace tafel::bbb {
 
@@ -18,7 +19,9 @@ struct BbbOptions {
 
 class BbbRecorder {
 public:
-    // Connects to Redis, subscribes, then publishes the start-up recorderStatus.
+    // Connects to Redis, subscribes, then publishes the start-up recorderStatus. The files of
+    // sessions a previous process left behind are recovered meanwhile on a thread of their
+    // own (bbb/session_recovery.hpp), so the SFU learns of the restart at once.
     static Result<std::unique_ptr<BbbRecorder>> start(const BbbOptions& options);
     ~BbbRecorder();
 
@@ -37,6 +40,7 @@ private:
     std::unique_ptr<RedisBus> bus_;
     std::shared_ptr<std::atomic<bool>> lost_ = std::make_shared<std::atomic<bool>>(false);
     bool stopped_ = false;
+    std::thread recovery_;
 };
 
 } // namespace tafel::bbb

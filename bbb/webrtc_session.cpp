@@ -2,6 +2,7 @@
 
 #include "bbb/rtp_capture.hpp"
 #include "core/log.hpp"
+#include "core/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -116,6 +117,8 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
     std::atomic<std::int64_t> last_ms{0};
     std::thread ticker;
     std::unique_ptr<RtpCapture> capture; // beside the WebM; opened with it
+    std::atomic<int> webm_fd{-1};        // read-only, for fdatasync of what filesink wrote
+    UniqueFd webm_fd_owner;
 
     ~State() {
         if (mux_video) gst_object_unref(mux_video);
@@ -171,13 +174,18 @@ Result<void> WebrtcSession::State::create_mux_locked() {
     if (auto r = make_private_dirs(webm_path.parent_path()); !r) return r;
     // Created here, 0600 and exclusive, so filesink (which opens with the umask's mode and
     // truncates) inherits the mode and two sessions can never share one file.
-    const int fd = ::open(webm_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const int fd = ::open(webm_path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return fail(Errc::io, fmt::format("create {}: {}", webm_path.string(), std::strerror(errno)));
-    ::close(fd);
+    webm_fd_owner = UniqueFd(fd);
+    webm_fd.store(fd);
     if (auto r = capture->open(); !r) return r;
     mux = gst_element_factory_make("webmmux", nullptr);
     GstElement* sink = gst_element_factory_make("filesink", nullptr);
     g_object_set(sink, "location", webm_path.c_str(), "async", FALSE, "sync", FALSE, nullptr);
+    // Every buffer goes to the kernel at once (not 64 KiB at a time), and the ticker syncs
+    // the file each second: after a kill -9 the WebM holds what was received up to then,
+    // for the recovery pass to finalise (bbb/session_recovery.hpp).
+    gst_util_set_object_arg(G_OBJECT(sink), "buffer-mode", "unbuffered");
     gst_bin_add_many(GST_BIN(pipeline), mux, sink, nullptr);
     if (!gst_element_link(mux, sink)) return fail(Errc::internal, "webmmux ! filesink did not link");
     if (kinds.video) mux_video = gst_element_request_pad_simple(mux, "video_%u");
@@ -316,6 +324,8 @@ void WebrtcSession::State::run_ticker() {
             next_sync = now + capture_sync_interval;
             lock.unlock();
             if (auto r = capture->flush(); !r) log::get("bbb")->warn("{}", r.error().describe());
+            if (const int fd = webm_fd.load(); fd >= 0 && ::fdatasync(fd) != 0)
+                log::get("bbb")->warn("fdatasync {}: {}", webm_path.string(), std::strerror(errno));
             lock.lock();
             continue;
         }

@@ -117,6 +117,19 @@ Result<TrackScan> close_track(const fs::path& file, const ClockAnchor& anchor, s
     return scan;
 }
 
+} // namespace
+
+Result<ClosedCapture> close_torn_capture(const fs::path& file) {
+    ClosedCapture out;
+    auto scan = close_track(file, ClockAnchor::now(), out.torn_bytes);
+    if (!scan) return std::unexpected(scan.error());
+    out.records = scan->records;
+    out.last_wall_ns = scan->last_wall_ns;
+    return out;
+}
+
+namespace {
+
 // Cuts events.jsonl after its last newline (a line torn by the crash).
 Result<void> cut_torn_event(const fs::path& dir) {
     const fs::path path = dir / "events.jsonl";

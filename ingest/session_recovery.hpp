@@ -9,6 +9,7 @@
 #include "core/time.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,17 @@ struct RecoveredSession {
     std::uint64_t packets = 0;         // whole records kept over all tracks
     std::uint64_t torn_bytes = 0;      // bytes cut from torn tails
 };
+
+// One capture a PcapWriter left open (`<file>.tmp`, its writer died): cut back to its last
+// whole record, synced and renamed to `<file>`; an empty capture when not even the header
+// reached the disk. A `<file>` already closed is only scanned. Also used by bbb/ for the raw
+// capture beside each BBB WebM.
+struct ClosedCapture {
+    std::uint64_t records = 0;     // whole records kept
+    std::uint64_t torn_bytes = 0;  // cut from the torn tail
+    std::int64_t last_wall_ns = 0; // the last record's time (0 without records)
+};
+Result<ClosedCapture> close_torn_capture(const std::filesystem::path& file);
 
 // Recovers every unfinished recording under layout.root()/raw. A recording that cannot be
 // recovered is logged with its path and skipped; the others still are.
