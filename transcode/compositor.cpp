@@ -125,6 +125,7 @@ struct Compositor::Impl {
     std::map<std::pair<int, int>, Sws> rect_sws; // ARGB32 → I420 of a dirty rectangle, per size
     I420Frame output;
     std::vector<Rect> dirty;     // what to redraw on the next frame(); the whole frame first
+    std::vector<Rect> stale;     // drawn straight into I420 since Cairo last painted there
     std::uint64_t compositions = 0;
     std::uint64_t partial_compositions = 0;
     std::int64_t converted_pixels = 0;
@@ -134,6 +135,7 @@ struct Compositor::Impl {
     Result<void> draw_direct(const Rect& area, ScaledPicture& picture, std::uint32_t behind);
     Rect poll_rect() const;
     Tile* tile(const std::string& key);
+    Result<void> paint(const Rect& area);
     Result<void> compose(const Rect& area);
 };
 
@@ -172,6 +174,18 @@ Result<Compositor> Compositor::create(const LessonLayout& layout) {
 const LessonLayout& Compositor::layout() const { return impl_->layout; }
 std::uint64_t Compositor::compositions() const { return impl_->compositions; }
 const ArgbImage& Compositor::canvas() const { return impl_->canvas; }
+
+Result<const ArgbImage*> Compositor::picture() {
+    Impl& s = *impl_;
+    // Thumbnails and the poster come from here, every few seconds: repainting what the fast
+    // path left out costs one Cairo pass over a tile or the slide area, not one per frame.
+    while (!s.stale.empty()) {
+        const Rect r = s.stale.back();
+        s.stale.pop_back();
+        if (auto painted = s.paint(r); !painted) return std::unexpected(painted.error());
+    }
+    return &s.canvas;
+}
 std::uint64_t Compositor::partial_compositions() const { return impl_->partial_compositions; }
 std::int64_t Compositor::converted_pixels() const { return impl_->converted_pixels; }
 
@@ -293,9 +307,8 @@ void Compositor::set_chat(std::shared_ptr<const ArgbImage> panel) {
     impl_->mark(impl_->layout.chat);
 }
 
-// Redraws every layer inside `area` (clipped: Cairo touches only those pixels) and
-// converts just that rectangle to I420; the rest of the output frame stays as it was.
-Result<void> Compositor::Impl::compose(const Rect& area) {
+// Redraws every layer inside `area` on the canvas (clipped: Cairo touches only those pixels).
+Result<void> Compositor::Impl::paint(const Rect& area) {
     cairo_t* c = cr.get();
     cairo_save(c);
     cairo_rectangle(c, area.x, area.y, area.w, area.h);
@@ -341,7 +354,14 @@ Result<void> Compositor::Impl::compose(const Rect& area) {
     if (chat && !layout.chat.empty()) paint_image(c, *chat, layout.chat);
     cairo_restore(c);
     cairo_surface_flush(surface.get());
+    std::erase_if(stale, [&](const Rect& r) { return area.contains(r); });
+    return {};
+}
 
+// Paints `area` and converts just that rectangle to I420; the rest of the output frame stays
+// as it was.
+Result<void> Compositor::Impl::compose(const Rect& area) {
+    if (auto painted = paint(area); !painted) return painted;
     SwsContext* sws = output_sws.get();
     if (area.w != canvas.width || area.h != canvas.height) {
         Sws& cached = rect_sws[{area.w, area.h}];
@@ -401,6 +421,9 @@ Result<void> Compositor::Impl::draw_direct(const Rect& area, ScaledPicture& pict
     if (auto scaled = picture.direct.scale(picture.source, output, fit); !scaled) return scaled;
     converted_pixels += static_cast<std::int64_t>(area.w) * area.h;
     ++partial_compositions;
+    if (std::none_of(stale.begin(), stale.end(), [&](const Rect& r) { return r.contains(area); })) {
+        stale.push_back(area);
+    }
     return {};
 }
 

@@ -70,8 +70,13 @@ public:
     // stays valid until the next non-const call.
     Result<const I420Frame*> frame();
 
-    // The composed canvas as ARGB32 (after frame()); for tests, thumbnails and the poster.
+    // The Cairo canvas as ARGB32 as it is (after frame()): camera and screen pictures drawn
+    // by the fast path are not on it until picture() repaints them. For tests.
     const ArgbImage& canvas() const;
+    // The composed picture as ARGB32, the canvas brought up to date with the output frame
+    // (what the fast path drew straight into I420 repainted through Cairo): for thumbnails
+    // and the poster. The pointer stays valid until the next non-const call.
+    Result<const ArgbImage*> picture();
 
     const LessonLayout& layout() const;
     std::uint64_t compositions() const;         // how many times the frame was actually redrawn

@@ -199,8 +199,12 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
             return std::unexpected(written.error());
         }
         ++summary.frames;
-        if (thumbnails.wants(out_us / 1000)) thumbnails.add(compositor->canvas(), out_us / 1000);
-        if (!poster && out_us / 1000 >= poster_ms) poster = compositor->canvas();
+        if (thumbnails.wants(out_us / 1000) || (!poster && out_us / 1000 >= poster_ms)) {
+            auto picture = compositor->picture();
+            if (!picture) return std::unexpected(picture.error());
+            if (thumbnails.wants(out_us / 1000)) thumbnails.add(**picture, out_us / 1000);
+            if (!poster && out_us / 1000 >= poster_ms) poster = **picture;
+        }
 
         const std::int64_t end_out = std::min(total_samples, rescale(i + 1, frame_tb, k_timebase_48khz));
         while (samples_out < end_out) {
@@ -254,9 +258,12 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     summary.thumbnails = static_cast<int>(thumbnails.count());
     if (poster || summary.frames > 0) {
         const auto poster_file = out_dir / "poster.jpg";
-        if (auto w = write_jpeg(poster_file, poster ? *poster : compositor->canvas()); !w) {
-            return std::unexpected(w.error());
+        if (!poster) {
+            auto picture = compositor->picture();
+            if (!picture) return std::unexpected(picture.error());
+            poster = **picture;
         }
+        if (auto w = write_jpeg(poster_file, *poster); !w) return std::unexpected(w.error());
         summary.files.push_back(poster_file);
     }
 

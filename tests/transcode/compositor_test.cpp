@@ -240,6 +240,14 @@ TEST_CASE("compositor scales a new camera or screen picture straight into the ou
     CHECK(std::abs(chroma(f, f.u, 1275, 90) - bar_u) <= 1);
     CHECK(near_rgb(c->canvas().at(1120, 90), 0x808080, 4)); // still the Cairo frame's grey
     CHECK(std::abs(luma(f, 480, 360) - 235) <= 2);          // the slide untouched
+    // What thumbnails and the poster are made of shows the new picture (BT.601 of Y 150,
+    // Cb 110, Cr 140 ≈ RGB 175, 153, 120), with the bars still there.
+    {
+        auto picture = c->picture();
+        REQUIRE(picture.has_value());
+        CHECK(near_rgb((*picture)->at(1120, 90), 0xAF9978, 6));
+        CHECK(near_rgb((*picture)->at(965, 90), k_webcam_placeholder_rgb, 0));
+    }
 
     // A screen share: straight into the slide area, letterboxed on the background colour.
     c->set_screen(camera(1280, 720, 81, 90, 240));
@@ -250,6 +258,12 @@ TEST_CASE("compositor scales a new camera or screen picture straight into the ou
     CHECK(std::abs(luma(**shared, 480, 360) - 81) <= 1);
     CHECK(std::abs(luma(**shared, 480, 50) - bt601_limited(k_background_rgb).y) <= 1);
     CHECK(std::abs(luma(**shared, 1120, 90) - 150) <= 1); // the tile kept
+    {
+        auto picture = c->picture(); // the share, not the slide under it
+        REQUIRE(picture.has_value());
+        CHECK(near_rgb((*picture)->at(480, 360), 0xFE0000, 12));
+        CHECK(near_rgb((*picture)->at(480, 50), k_background_rgb, 0));
+    }
 
     // A poll card over the share: Cairo again, the card over the picture.
     PollCard card{"q1", "Wie viel ist 2/4?", {"1/2", "1/4"}, {3, 1}};
