@@ -249,7 +249,12 @@ Result<RtpSender> RtpSender::create(const RtpSenderOptions& options) {
     auto impl = std::make_unique<Impl>();
     // ntp-time-source=ntp: sender reports carry the realtime clock as NTP (RFC 3550 section
     // 6.4.1), which is what a receiver anchors A/V sync and wall time on.
-    std::string text = "rtpbin name=rtp ntp-time-source=ntp rtcp-sync-send-time=true ";
+    // rtcp-sync-send-time=false: an SR's RTP timestamp is the media captured at its NTP time
+    // (RFC 3550 6.4.1: "the same time as the NTP timestamp"), derived from the buffers'
+    // capture PTS. With send time, the encoder's latency — larger for video than for audio,
+    // and growing with CPU load — shifted each stream by its own delay: the live sync test
+    // saw the flash up to 55 ms behind the beep on a loaded machine.
+    std::string text = "rtpbin name=rtp ntp-time-source=ntp rtcp-sync-send-time=false ";
     for (std::size_t i = 0; i < options.streams.size(); ++i) {
         const SenderStream& s = options.streams[i];
         if (s.port == 0) return fail(Errc::invalid_argument, fmt::format("rtp sender: stream {} has no port", i));
