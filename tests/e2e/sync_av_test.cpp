@@ -163,9 +163,10 @@ TEST_CASE("sync: without sender reports the arrival times keep flash and beep wi
 }
 
 // The issue's lesson: 10 minutes, a marker every 10 s (60 markers), in CTest. Rendered at
-// 640x360 like the 24-s variant: the sync property does not depend on the output size, and
-// at 1280x720 a variant cost 2.6 min of CPU under ASan (mostly composing and encoding the
-// larger frames), at 640x360 about 1.2 min (docs/sync.md). One test case per variant, so
+// 640x360 like the 24-s variant: the sync property does not depend on the output size. At
+// 1280x720 a variant cost ~2.6 min of CPU under ASan, at 640x360 ~1.2 min; the difference is
+// all in work on output-sized frames (render, ffmpeg measurement), since generation does
+// not depend on the output size (docs/sync.md). One test case per variant, so
 // CTest can run them side by side; TIMEOUT in tests/e2e/CMakeLists.txt.
 TEST_CASE("sync: the issue's 10-minute lesson with sender reports, a marker every 10 s", "[e2e][sync][sync-10min]") {
     run_sync(impaired(600'000, 10'000), 20.0, "sync-10min-sr", 640, 360);
