@@ -110,7 +110,11 @@ Result<StreamRequest> parse_stream_request(std::string_view body) {
     auto pt = int_field(*j, "payload_type", 0, 127, true, 0);   // RFC 3550 5.1: 7 bits
     if (!pt) return std::unexpected(pt.error());
     r.payload_type = *pt;
-    if (r.payload_type >= 64 && r.payload_type <= 95) {
+    if (const auto it = j->find("rtcp_mux"); it != j->end() && !it->is_null()) {
+        if (!it->is_boolean()) return bad_field("rtcp_mux", "is not true or false");
+        r.rtcp_mux = it->get<bool>();
+    }
+    if (r.rtcp_mux && r.payload_type >= 64 && r.payload_type <= 95) {
         return bad_field("payload_type", fmt::format("{} collides with RTCP under rtcp-mux (RFC 5761 4)", *pt));
     }
     auto rate = int_field(*j, "clock_rate", 1, 1'000'000, true, 0);

@@ -16,6 +16,9 @@ public:
     // Calls `try_bind` with free candidate ports until it returns true; that port is then
     // taken. Errc::no_space when every port of the range is taken or busy.
     Result<std::uint16_t> allocate(const std::function<bool(std::uint16_t)>& try_bind);
+    // A pair for a stream without rtcp-mux: an even RTP port P and P + 1 for RTCP (RFC 3550
+    // 11); `try_bind(P)` binds both. Both ports are taken; release each.
+    Result<std::uint16_t> allocate_pair(const std::function<bool(std::uint16_t)>& try_bind);
     void release(std::uint16_t port) { taken_.erase(port); }
 
 private:

@@ -220,6 +220,7 @@ HttpResponse Recorder::Impl::session_request(Session& s, const std::string& acti
         auto stream = s.add_stream(*request);
         if (!stream) return error_response(stream.error());
         json body = {{"track", stream->track}, {"port", stream->port}};
+        if (stream->rtcp_port != 0) body["rtcp_port"] = stream->rtcp_port;
         if (!stream->recorded) body["recorded"] = false;
         return json_response(201, body);
     }
@@ -270,9 +271,11 @@ HttpResponse Recorder::Impl::sdp_offer(Session& s, const HttpRequest& req, const
             r.fmtp = m.fmtp;
             r.ssrc = m.ssrc;
             r.fir = m.fir;
+            r.rtcp_mux = m.rtcp_mux; // without it RTCP goes to port + 1 (RFC 3550 11, RFC 3605)
             auto stream = s.add_stream(r);
             if (!stream) return error_response(stream.error());
             a.port = stream->port;
+            a.rtcp_port = stream->rtcp_port;
             any = true;
         }
         answer.push_back(a);
@@ -299,21 +302,23 @@ json Recorder::Impl::session_json(const Session& s) const {
         if (st.stats.not_recordable) dropped["not_recordable"] = st.stats.not_recordable;
         if (st.stats.write_errors) dropped["write_error"] = st.stats.write_errors;
         if (st.stats.paused) dropped["paused"] = st.stats.paused;
-        tracks.push_back({{"track", st.track},
-                          {"port", st.port},
-                          {"recorded", st.recorded},
-                          {"packets", st.stats.packets},
-                          {"bytes", st.stats.bytes},
-                          {"rtcp_packets", st.stats.rtcp_packets},
-                          {"lost", st.stats.rtp.lost()},
-                          {"reordered", st.stats.rtp.reordered()},
-                          {"duplicates", st.stats.rtp.duplicates()},
-                          {"jitter_us", st.stats.rtp.jitter_us()},
-                          {"plis_sent", st.stats.plis_sent},
-                          {"firs_sent", st.stats.firs_sent},
-                          {"synced_packets", st.stats.synced},
-                          {"dropped", st.stats.dropped_total() + st.stats.not_recordable + st.stats.write_errors + st.stats.paused},
-                          {"dropped_by_reason", std::move(dropped)}});
+        tracks.push_back(
+            {{"track", st.track},
+             {"port", st.port},
+             {"rtcp_port", st.rtcp_port},
+             {"recorded", st.recorded},
+             {"packets", st.stats.packets},
+             {"bytes", st.stats.bytes},
+             {"rtcp_packets", st.stats.rtcp_packets},
+             {"lost", st.stats.rtp.lost()},
+             {"reordered", st.stats.rtp.reordered()},
+             {"duplicates", st.stats.rtp.duplicates()},
+             {"jitter_us", st.stats.rtp.jitter_us()},
+             {"plis_sent", st.stats.plis_sent},
+             {"firs_sent", st.stats.firs_sent},
+             {"synced_packets", st.stats.synced},
+             {"dropped", st.stats.dropped_total() + st.stats.not_recordable + st.stats.write_errors + st.stats.paused},
+             {"dropped_by_reason", std::move(dropped)}});
     }
     return {{"id", s.id()}, {"state", s.state_name()}, {"paused", s.paused()}, {"tracks", std::move(tracks)}};
 }

@@ -192,8 +192,14 @@ std::string build_sdp_answer(const std::string& address, const std::string& sess
         if (m.media == "video") {
             out += fmt::format("a=rtcp-fb:{} {}\r\n", pt, m.fir ? "ccm fir" : "nack pli");
         }
-        // RFC 5761 5.1.1: only when offered. The recorder captures RTCP on the media port.
-        if (m.rtcp_mux) out += "a=rtcp-mux\r\n";
+        // RFC 5761 5.1.1: only when offered; then RTCP comes to the media port. Else the
+        // recorder listens for RTCP on a port of its own, named with a=rtcp (RFC 3605 2.1),
+        // although it is the default RTP port + 1 (RFC 3550 11), for senders that need it.
+        if (m.rtcp_mux) {
+            out += "a=rtcp-mux\r\n";
+        } else if (a.rtcp_port != 0) {
+            out += fmt::format("a=rtcp:{}\r\n", a.rtcp_port);
+        }
         out += "a=recvonly\r\n";
     }
     return out;

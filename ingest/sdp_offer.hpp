@@ -3,7 +3,8 @@
 // PlainTransport consumers, ffmpeg's `-f rtp` / `-sdp_file`, GStreamer's sdp. The offer's
 // m= sections (RFC 8866 5.14) with their rtpmap, fmtp, rtcp-fb, rtcp-mux and ssrc attributes
 // become streams; the answer (RFC 3264 6) names where to send each: c= the recorder's address
-// and m= the port of the stream, recvonly, rtcp-mux. Sections the recorder cannot record are
+// and m= the port of the stream, recvonly, rtcp-mux when offered, else a=rtcp with the port
+// RTCP goes to (RFC 3605). Sections the recorder cannot record are
 // rejected with port 0, as RFC 3264 6 says.
 #include "core/error.hpp"
 
@@ -40,6 +41,7 @@ Result<std::vector<SdpMedia>> parse_sdp_offer(std::string_view sdp);
 struct SdpAnswerMedia {
     const SdpMedia* offer = nullptr;
     std::uint16_t port = 0;
+    std::uint16_t rtcp_port = 0; // without rtcp-mux: answered as a=rtcp (RFC 3605 2.1)
 };
 
 // RFC 3264 6 answer, lines ending in CRLF (RFC 8866 5).

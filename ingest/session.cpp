@@ -48,8 +48,13 @@ Session::Session(SessionContext context, RecordingInfo info, std::filesystem::pa
 
 Session::~Session() {
     for (auto& s : streams_) {
-        if (s.receiver) context_.ports.release(s.receiver->port());
+        if (s.receiver) release_ports(*s.receiver);
     }
+}
+
+void Session::release_ports(const UdpReceiver& receiver) {
+    context_.ports.release(receiver.port());
+    if (receiver.rtcp_port() != 0) context_.ports.release(receiver.rtcp_port());
 }
 
 Result<std::unique_ptr<Session>> Session::create(SessionContext context, SessionSetup setup, WallTime now) {
@@ -133,23 +138,26 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
 
     std::unique_ptr<UdpReceiver> receiver;
     Error bind_error{Errc::network, "no port tried"};
-    auto port = context_.ports.allocate([&](std::uint16_t candidate) {
+    const auto try_bind = [&](std::uint16_t candidate) {
         auto r = UdpReceiver::create(context_.media_thread(), context_.listen_address, candidate,
                                      fmt::format("recording {} track {}", info_.id, track.id),
-                                     ReceiverOptions{track.clock_rate, video_codec, keyframe_codec, request.fir});
+                                     ReceiverOptions{track.clock_rate, video_codec, keyframe_codec, request.fir},
+                                     request.rtcp_mux ? std::uint16_t{0} : static_cast<std::uint16_t>(candidate + 1));
         if (!r) {
             bind_error = r.error();
             return false;
         }
         receiver = std::move(*r);
         return true;
-    });
+    };
+    // Without rtcp-mux the sender sends RTCP to the RTP port + 1 (RFC 3550 11): an even/odd pair.
+    auto port = request.rtcp_mux ? context_.ports.allocate(try_bind) : context_.ports.allocate_pair(try_bind);
     if (!port) return fail(port.error().code, fmt::format("{} (last error: {})", port.error().message, bind_error.message));
     std::shared_ptr<TrackFile> file;
     if (recorded) {
         auto w = PcapWriter::create(dir_ / track.file, info_.anchor);
         if (!w) {
-            context_.ports.release(*port);
+            release_ports(*receiver);
             return std::unexpected(w.error());
         }
         file = std::make_shared<TrackFile>(std::move(*w), info_.anchor,
@@ -167,7 +175,8 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
                                  info_.id, track.id, who->id, to_string(who->role), to_string(who->consent));
     }
     streams_.push_back(Stream{track.id, recorded, std::move(receiver), track});
-    return StreamStatus{track.id, track.port, recorded, streams_.back().receiver->stats()};
+    return StreamStatus{track.id, track.port, streams_.back().receiver->rtcp_port(), recorded,
+                        streams_.back().receiver->stats()};
 }
 
 Result<Deck> Session::add_deck(const std::string& name, std::string_view pdf, WallTime now) {
@@ -286,7 +295,7 @@ Result<void> Session::stop(WallTime now) {
     std::vector<std::future<Result<void>>> closing;
     for (auto& s : streams_) closing.push_back(s.receiver->close_async());
     for (auto& c : closing) keep(c.get());
-    for (auto& s : streams_) context_.ports.release(s.receiver->port());
+    for (auto& s : streams_) release_ports(*s.receiver);
     keep(events_.close());
     info_.stopped = now;
     keep(save());
@@ -312,7 +321,10 @@ std::string_view Session::state_name() const {
 
 std::vector<StreamStatus> Session::streams() const {
     std::vector<StreamStatus> out;
-    for (const auto& s : streams_) out.push_back(StreamStatus{s.track, s.receiver->port(), s.recorded, s.receiver->stats()});
+    for (const auto& s : streams_) {
+        out.push_back(
+            StreamStatus{s.track, s.receiver->port(), s.receiver->rtcp_port(), s.recorded, s.receiver->stats()});
+    }
     return out;
 }
 

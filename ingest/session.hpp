@@ -41,11 +41,15 @@ struct StreamRequest {
     std::string fmtp;                     // RFC 8866 6.15 format parameters, kept in recording.json
     std::optional<std::uint32_t> ssrc;    // the sender's, when known (documentation only)
     bool fir = false;                     // keyframes by RTCP FIR (negotiated "ccm fir", RFC 5104 7.1)
+    // false: RTCP comes to a port of its own, the RTP port + 1 (RFC 3550 11; an SDP offer
+    // without a=rtcp-mux, answered with a=rtcp, RFC 3605).
+    bool rtcp_mux = true;
 };
 
 struct StreamStatus {
     std::string track;
     std::uint16_t port = 0;
+    std::uint16_t rtcp_port = 0; // 0: rtcp-mux
     bool recorded = true;        // false: the participant may not be recorded, nothing is written
     ReceiverStats stats;
 };
@@ -108,6 +112,8 @@ public:
     std::vector<StreamStatus> streams() const;
 
 private:
+    void release_ports(const UdpReceiver& receiver);
+
     struct Stream {
         std::string track;
         bool recorded = true;      // media is being written now

@@ -45,11 +45,20 @@ constexpr int k_batches_per_wakeup = 4;
 
 } // namespace
 
+// One bound socket of a stream: the media port, or the separate RTCP port (RFC 3550 11).
+struct ReceivePort {
+    explicit ReceivePort(net::io_context& io) : socket(io) {}
+    udp::socket socket;
+    UdpEndpoint local;
+    udp::endpoint sender;    // of the last datagram
+    UdpEndpoint sender_pcap; // the same as written into records
+};
+
 // Shared with the pending wait handler: a cancelled wait completes after close(), and must
 // find the object alive. Everything here runs on the owning media thread.
 struct UdpReceiver::Impl : FlushTarget, std::enable_shared_from_this<Impl> {
     Impl(MediaThread& t, std::string tag, const ReceiverOptions& o, std::uint32_t own_ssrc)
-        : thread(t), socket(t.io()), log_tag(std::move(tag)), options(o), ssrc(own_ssrc) {
+        : thread(t), media(t.io()), log_tag(std::move(tag)), options(o), ssrc(own_ssrc) {
         stats.rtp = RtpStreamStats(options.clock_rate);
         if (options.video) {
             keyframes.emplace(KeyframeRequester::Options{.codec = options.codec});
@@ -57,16 +66,14 @@ struct UdpReceiver::Impl : FlushTarget, std::enable_shared_from_this<Impl> {
     }
 
     MediaThread& thread;
-    udp::socket socket;
+    ReceivePort media;
+    std::unique_ptr<ReceivePort> rtcp_side; // without rtcp-mux: RTCP on its own port, same pcap
     std::shared_ptr<TrackFile> file;
     std::vector<std::uint8_t> records;    // encoded, not yet handed to the disk writer
     std::uint64_t record_count = 0;
     std::uint16_t ip_id = 0;
     std::string log_tag;
     ReceiverOptions options;
-    UdpEndpoint local;
-    udp::endpoint sender;                 // of the last datagram
-    UdpEndpoint sender_pcap;              // the same as written into records
     ReceiverStats stats;
     std::uint32_t ssrc;                   // ours, as the sender of PLIs (RFC 4585 6.1)
     std::uint8_t fir_sequence = 0;        // RFC 5104 4.3.1.1: incremented per new request
@@ -78,22 +85,25 @@ struct UdpReceiver::Impl : FlushTarget, std::enable_shared_from_this<Impl> {
     bool paused = false;
     bool registered = false;
 
-    void receive() {
-        socket.async_wait(udp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
-            if (ec == net::error::operation_aborted || self->closed) return;
-            if (!ec) self->drain();
-            self->receive();
-        });
+    void receive(ReceivePort& port) {
+        port.socket.async_wait(udp::socket::wait_read,
+                               [self = shared_from_this(), &port](const boost::system::error_code& ec) {
+                                   if (ec == net::error::operation_aborted || self->closed) return;
+                                   if (!ec) self->drain(port);
+                                   self->receive(port);
+                               });
     }
 
-    void drain() {
+    void drain(ReceivePort& port) {
         RecvArena& a = thread.arena();
         for (int round = 0; round < k_batches_per_wakeup; ++round) {
             a.reset(RecvArena::k_batch);
-            const int n = ::recvmmsg(socket.native_handle(), a.messages.data(), RecvArena::k_batch, MSG_DONTWAIT, nullptr);
+            const int n =
+                ::recvmmsg(port.socket.native_handle(), a.messages.data(), RecvArena::k_batch, MSG_DONTWAIT, nullptr);
             if (n < 0) {
                 if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                    warn(Error{Errc::network, fmt::format("recvmmsg on port {}: {}", local.port, std::strerror(errno))});
+                    warn(Error{Errc::network,
+                               fmt::format("recvmmsg on port {}: {}", port.local.port, std::strerror(errno))});
                 }
                 return;
             }
@@ -103,17 +113,17 @@ struct UdpReceiver::Impl : FlushTarget, std::enable_shared_from_this<Impl> {
                 const std::size_t name_len = std::min<std::size_t>(m.msg_hdr.msg_namelen, from.capacity());
                 std::memcpy(from.data(), m.msg_hdr.msg_name, name_len);
                 from.resize(name_len);
-                if (from != sender) {
-                    sender = from;
-                    sender_pcap = to_endpoint(from);
+                if (from != port.sender) {
+                    port.sender = from;
+                    port.sender_pcap = to_endpoint(from);
                 }
-                on_datagram(Bytes(static_cast<const std::uint8_t*>(m.msg_hdr.msg_iov->iov_base), m.msg_len));
+                on_datagram(port, Bytes(static_cast<const std::uint8_t*>(m.msg_hdr.msg_iov->iov_base), m.msg_len));
             }
             if (static_cast<std::size_t>(n) < RecvArena::k_batch) return;
         }
     }
 
-    void on_datagram(Bytes d) {
+    void on_datagram(const ReceivePort& port, Bytes d) {
         const ArrivalTime arrival = arrival_now();
         if (!file || !recordable) {
             ++stats.not_recordable;   // privacy: never written, only counted
@@ -121,7 +131,7 @@ struct UdpReceiver::Impl : FlushTarget, std::enable_shared_from_this<Impl> {
         }
         const DatagramCheck check = check_datagram(d);
         if (check.kind == DatagramCheck::Kind::drop) {
-            on_drop(check.reason, d.size());
+            on_drop(port, check.reason, d.size());
             return;
         }
         if (paused) {
@@ -129,11 +139,11 @@ struct UdpReceiver::Impl : FlushTarget, std::enable_shared_from_this<Impl> {
             return;
         }
         if (d.size() > pcap::k_max_datagram) {
-            on_drop(DropReason::truncated, d.size());
+            on_drop(port, DropReason::truncated, d.size());
             return;
         }
         const bool rtcp = check.kind == DatagramCheck::Kind::rtcp;
-        PcapWriter::encode_record(records, file->anchor(), ip_id++, arrival, sender_pcap, local, d);
+        PcapWriter::encode_record(records, file->anchor(), ip_id++, arrival, port.sender_pcap, port.local, d);
         ++record_count;
         ++stats.packets;
         stats.bytes += d.size();
@@ -158,32 +168,35 @@ struct UdpReceiver::Impl : FlushTarget, std::enable_shared_from_this<Impl> {
         record_count = 0;
     }
 
-    // Back to the address the media came from: with symmetric RTP (RFC 4961) that is where
-    // the sender listens for RTCP feedback. A failure is only counted.
+    // Back to the address RTCP came from (symmetric RTCP, RFC 4961): the separate RTCP port's
+    // sender once one was seen, else the address the media came from (rtcp-mux, or RTCP not
+    // seen yet). A failure is only counted.
     void request_keyframe(std::uint32_t media_ssrc) {
+        ReceivePort& via = rtcp_side && rtcp_side->sender.port() != 0 ? *rtcp_side : media;
         boost::system::error_code ec;
         if (options.fir) {
             const auto fir = build_fir(ssrc, media_ssrc, fir_sequence++);
-            socket.send_to(net::buffer(fir), sender, 0, ec);
+            via.socket.send_to(net::buffer(fir), via.sender, 0, ec);
         } else {
             const auto pli = build_pli(ssrc, media_ssrc);
-            socket.send_to(net::buffer(pli), sender, 0, ec);
+            via.socket.send_to(net::buffer(pli), via.sender, 0, ec);
         }
         if (ec) {
             warn(Error{Errc::network, fmt::format("sending {} to {}:{}: {}", options.fir ? "FIR" : "PLI",
-                                                  sender.address().to_string(), sender.port(), ec.message())});
+                                                  via.sender.address().to_string(), via.sender.port(), ec.message())});
             return;
         }
         ++(options.fir ? stats.firs_sent : stats.plis_sent);
     }
 
-    void on_drop(DropReason reason, std::size_t size) {
+    void on_drop(const ReceivePort& port, DropReason reason, std::size_t size) {
         const auto i = static_cast<std::size_t>(reason);
         ++stats.dropped[i];
         std::uint64_t suppressed = 0;
         if (drop_limits[i].allow(suppressed)) {
-            log::get("ingest")->warn("{}: dropped a {}-byte datagram from {}:{}: {} ({} more suppressed)", log_tag, size,
-                                     sender.address().to_string(), sender.port(), to_string(reason), suppressed);
+            log::get("ingest")->warn("{}: dropped a {}-byte datagram on port {} from {}:{}: {} ({} more suppressed)",
+                                     log_tag, size, port.local.port, port.sender.address().to_string(),
+                                     port.sender.port(), to_string(reason), suppressed);
         }
     }
 
@@ -211,21 +224,38 @@ UdpReceiver::~UdpReceiver() {
     if (auto r = close(); !r) log::get("ingest")->warn("{}: {}", impl_->log_tag, r.error().describe());
 }
 
+namespace {
+
+Result<void> bind_port(ReceivePort& p, const net::ip::address& addr, const std::string& address, std::uint16_t port,
+                       int buffer_bytes) {
+    boost::system::error_code ec;
+    const udp::endpoint endpoint(addr, port);
+    p.socket.open(endpoint.protocol(), ec);
+    if (!ec) p.socket.bind(endpoint, ec);
+    if (ec) return fail(Errc::network, fmt::format("bind UDP {}:{}: {}", address, port, ec.message()));
+    p.socket.set_option(net::socket_base::receive_buffer_size(buffer_bytes), ec);
+    p.local = to_endpoint(p.socket.local_endpoint());
+    if (p.local.ipv4 == std::array<std::uint8_t, 4>{0, 0, 0, 0}) p.local.ipv4 = {127, 0, 0, 1};
+    return {};
+}
+
+} // namespace
+
 Result<std::unique_ptr<UdpReceiver>> UdpReceiver::create(MediaThread& thread, const std::string& address,
                                                          std::uint16_t port, std::string log_tag,
-                                                         ReceiverOptions options) {
+                                                         ReceiverOptions options, std::uint16_t rtcp_port) {
     boost::system::error_code ec;
     const auto addr = net::ip::make_address(address, ec);
     if (ec) return fail(Errc::invalid_argument, fmt::format("listen address \"{}\": {}", address, ec.message()));
     auto impl = std::make_shared<Impl>(thread, std::move(log_tag), options, std::random_device{}());
-    const udp::endpoint endpoint(addr, port);
-    impl->socket.open(endpoint.protocol(), ec);
-    if (!ec) impl->socket.bind(endpoint, ec);
-    if (ec) return fail(Errc::network, fmt::format("bind UDP {}:{}: {}", address, port, ec.message()));
     // Room for bursts (a keyframe is dozens of packets) between two reads of a busy thread.
-    impl->socket.set_option(net::socket_base::receive_buffer_size(4 << 20), ec);
-    impl->local = to_endpoint(impl->socket.local_endpoint());
-    if (impl->local.ipv4 == std::array<std::uint8_t, 4>{0, 0, 0, 0}) impl->local.ipv4 = {127, 0, 0, 1};
+    if (auto r = bind_port(impl->media, addr, address, port, 4 << 20); !r) return std::unexpected(r.error());
+    if (rtcp_port != 0) {
+        // RTCP is a few hundred bytes a second: the default buffer is plenty.
+        impl->rtcp_side = std::make_unique<ReceivePort>(thread.io());
+        if (auto r = bind_port(*impl->rtcp_side, addr, address, rtcp_port, 256 << 10); !r)
+            return std::unexpected(r.error());
+    }
     return std::make_unique<UdpReceiver>(std::move(impl));
 }
 
@@ -234,7 +264,8 @@ void UdpReceiver::start(std::shared_ptr<TrackFile> file) {
         impl_->file = std::move(file);
         impl_->thread.add(impl_.get());
         impl_->registered = true;
-        impl_->receive();
+        impl_->receive(impl_->media);
+        if (impl_->rtcp_side) impl_->receive(*impl_->rtcp_side);
     });
 }
 
@@ -270,7 +301,8 @@ std::future<Result<void>> UdpReceiver::close_async() {
         }
         impl_->closed = true;
         boost::system::error_code ec;
-        impl_->socket.close(ec);
+        impl_->media.socket.close(ec);
+        if (impl_->rtcp_side) impl_->rtcp_side->socket.close(ec);
         if (impl_->registered) impl_->thread.remove(impl_.get());
         if (!impl_->file) {
             done->set_value({});
@@ -287,7 +319,9 @@ std::future<Result<void>> UdpReceiver::close_async() {
 
 Result<void> UdpReceiver::close() { return close_async().get(); }
 
-std::uint16_t UdpReceiver::port() const { return impl_->local.port; }
+std::uint16_t UdpReceiver::port() const { return impl_->media.local.port; }
+
+std::uint16_t UdpReceiver::rtcp_port() const { return impl_->rtcp_side ? impl_->rtcp_side->local.port : 0; }
 
 ReceiverStats UdpReceiver::stats() const {
     ReceiverStats s;

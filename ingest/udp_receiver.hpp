@@ -1,11 +1,11 @@
 #pragma once
 // One stream's UDP socket, owned by one media thread: receives RTP and RTCP (rtcp-mux,
-// RFC 5761) in batches with recvmmsg(2) when the reactor reports it readable, stamps every
-// datagram with its arrival time and encodes each valid one as a pcap record into its own
-// buffer. No lock and no disk access on that path: the media thread's tick hands the buffer
-// to the disk writer (ingest/disk_writer.hpp). Never decodes. Datagrams that are neither RTP
-// nor RTCP are dropped and counted by reason; so is everything of a participant who may not
-// be recorded (no file at all).
+// RFC 5761; or RTCP on a second socket of its own, RFC 3550 11) in batches with recvmmsg(2)
+// when the reactor reports it readable, stamps every datagram with its arrival time and
+// encodes each valid one as a pcap record into its own buffer. No lock and no disk access on that path: the media
+// thread's tick hands the buffer to the disk writer (ingest/disk_writer.hpp). Never decodes. Datagrams that are neither
+// RTP nor RTCP are dropped and counted by reason; so is everything of a participant who may not be recorded (no file at
+// all).
 #include "core/error.hpp"
 #include "ingest/datagram_check.hpp"
 #include "ingest/keyframe_requester.hpp"
@@ -48,10 +48,12 @@ struct ReceiverOptions {
 
 class UdpReceiver {
 public:
-    // Binds `address:port` on `thread` (Errc::network when busy).
+    // Binds `address:port` on `thread` (Errc::network when busy). `rtcp_port` ≠ 0: a stream
+    // without rtcp-mux; RTCP arriving there goes into the same pcap (its records carry that
+    // destination port) and keyframe requests leave from it once the sender's RTCP was seen.
     static Result<std::unique_ptr<UdpReceiver>> create(MediaThread& thread, const std::string& address,
                                                        std::uint16_t port, std::string log_tag,
-                                                       ReceiverOptions options = {});
+                                                       ReceiverOptions options = {}, std::uint16_t rtcp_port = 0);
     ~UdpReceiver();
     UdpReceiver(const UdpReceiver&) = delete;
     UdpReceiver& operator=(const UdpReceiver&) = delete;
@@ -72,6 +74,7 @@ public:
     Result<void> close();
 
     std::uint16_t port() const;
+    std::uint16_t rtcp_port() const; // 0: rtcp-mux (RTCP on port())
     ReceiverStats stats() const;   // a copy taken on the socket's thread
 
     struct Impl;
