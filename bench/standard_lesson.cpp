@@ -406,6 +406,14 @@ int generate(const std::filesystem::path& raw, std::int64_t duration_us) {
     transcode::SlideRenderer renderer;
     std::vector<std::pair<std::int64_t, std::string>> lines;
     int stroke = 0;
+    // Where bench/render measures the slide-area PSNR of its output against the page rendered
+    // alone: a second after every fifth slide change (the keyframe's quality) and a second
+    // before the next one (after the whiteboard clear re-coded the stroke's area in delta
+    // frames), outside the screen share. The cursor stays on the page (at the stroke's last
+    // point), so its spot is listed to be left out of the comparison.
+    std::ofstream checks(raw / "peer" / "slide_checks.txt");
+    checks << "# t_s png cursor_x cursor_y (slide-area pixels; -1: no cursor)\n";
+    std::pair<double, double> cursor{-1, -1};
     for (int k = 0; k < k_slide_changes; ++k) {
         const std::int64_t at = k * slide_every;
         const int page = k % k_deck_pages + 1;
@@ -419,6 +427,12 @@ int generate(const std::filesystem::path& raw, std::int64_t duration_us) {
         concat << "file " << png << "\nduration " << fmt::format("{:.6f}", static_cast<double>(slide_every) / 1e6) << '\n';
         // A pencil stroke drawn in 10 updates from 2 s into the slide, cleared 2 s before the next.
         const std::string id = fmt::format("s{}", ++stroke);
+        const auto check_at = [&](std::int64_t t_us) {
+            if (k % 5 != 1 || (t_us >= share_from && t_us < share_to) || slide_every < 6'000'000) return;
+            checks << fmt::format("{:.3f} {} {:.0f} {:.0f}\n", static_cast<double>(t_us) / 1e6, png, cursor.first,
+                                  cursor.second);
+        };
+        check_at(at + 1'000'000);
         nlohmann::json points = nlohmann::json::array();
         for (int u = 0; u < 10; ++u) {
             points.push_back(0.2 + 0.05 * u);
@@ -431,7 +445,11 @@ int generate(const std::filesystem::path& raw, std::int64_t duration_us) {
                                                  {"y", points.back()}});
         }
         event(at + slide_every - 2'000'000, {{"type", "draw_cleared"}, {"deck", "d1"}, {"page", page}});
+        // The 4:3 page fills the default layout's 960x720 slide area at (0, 0).
+        cursor = {points[points.size() - 2].get<double>() * 960, points.back().get<double>() * 720};
+        check_at(at + slide_every - 1'000'000);
     }
+    check(static_cast<bool>(checks), "write slide_checks.txt");
     concat << "file " << fmt::format("slide{:02}.png", (k_slide_changes - 1) % k_deck_pages + 1) << '\n';
     event(share_from, {{"type", "screenshare_started"}, {"participant", "teacher"}, {"track", "t5"}});
     event(share_to, {{"type", "screenshare_stopped"}, {"participant", "teacher"}, {"track", "t5"}});

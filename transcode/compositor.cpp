@@ -126,6 +126,7 @@ struct Compositor::Impl {
     I420Frame output;
     std::vector<Rect> dirty;     // what to redraw on the next frame(); the whole frame first
     std::vector<Rect> stale;     // drawn straight into I420 since Cairo last painted there
+    std::vector<Rect> changed;   // what the last frame() redrew
     std::uint64_t compositions = 0;
     std::uint64_t partial_compositions = 0;
     std::int64_t converted_pixels = 0;
@@ -173,6 +174,7 @@ Result<Compositor> Compositor::create(const LessonLayout& layout) {
 
 const LessonLayout& Compositor::layout() const { return impl_->layout; }
 std::uint64_t Compositor::compositions() const { return impl_->compositions; }
+const std::vector<Rect>& Compositor::changed() const { return impl_->changed; }
 const ArgbImage& Compositor::canvas() const { return impl_->canvas; }
 
 Result<const ArgbImage*> Compositor::picture() {
@@ -429,6 +431,7 @@ Result<void> Compositor::Impl::draw_direct(const Rect& area, ScaledPicture& pict
 
 Result<const I420Frame*> Compositor::frame() {
     Impl& s = *impl_;
+    s.changed.clear();
     if (!s.dirty.empty()) {
         // A camera or screen picture alone in its rectangle skips Cairo (draw_direct); the
         // rest is redrawn through Cairo, all at once when that is most of the frame anyway.
@@ -455,7 +458,9 @@ Result<const I420Frame*> Compositor::frame() {
         }
         for (const Direct& d : direct) {
             if (auto drawn = s.draw_direct(d.area, *d.picture, d.behind); !drawn) return std::unexpected(drawn.error());
+            s.changed.push_back(d.area);
         }
+        s.changed.insert(s.changed.end(), rest.begin(), rest.end());
         for (const Rect& r : rest) {
             if (auto composed = s.compose(r); !composed) return std::unexpected(composed.error());
         }

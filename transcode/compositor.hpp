@@ -80,6 +80,10 @@ public:
 
     const LessonLayout& layout() const;
     std::uint64_t compositions() const;         // how many times the frame was actually redrawn
+    // The rectangles the last frame() redrew (empty: the frame is the previous one): outside
+    // them the frame equals the one before, which spares the encoders' change map a
+    // full-frame comparison (OutputSet::write_video).
+    const std::vector<Rect>& changed() const;
     std::uint64_t partial_compositions() const; // areas redrawn alone (the rest of the frame kept)
     std::int64_t converted_pixels() const;      // pixels converted to I420 so far
 

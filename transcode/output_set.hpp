@@ -8,11 +8,13 @@
 #include "core/error.hpp"
 #include "core/rational.hpp"
 #include "mux/container_writer.hpp"
+#include "transcode/lesson_layout.hpp"
 #include "transcode/video_encoder.hpp"
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -48,8 +50,12 @@ public:
     OutputSet& operator=(const OutputSet&) = delete;
 
     // Frame number `index` (pts = index / frame_rate); indices strictly increasing (gaps allowed: the previous frame
-    // is held). force_keyframe: e.g. at a slide change.
-    Result<void> write_video(const I420View& frame, std::int64_t index, bool force_keyframe = false);
+    // is held). force_keyframe: e.g. at a slide change. `changed_areas`, when given, are the only places where this
+    // frame may differ from the previous one given to write_video (the compositor's redrawn rectangles): the change
+    // map then compares only the blocks they touch instead of the whole frame. A caller that cannot promise this
+    // passes nothing.
+    Result<void> write_video(const I420View& frame, std::int64_t index, bool force_keyframe = false,
+                             std::optional<std::span<const Rect>> changed_areas = std::nullopt);
     // `samples` frames of interleaved stereo float (-1..1) starting at sample `first_sample` (48 kHz ticks); contiguous.
     Result<void> write_audio(std::span<const float> interleaved, std::int64_t first_sample);
     // Flushes encoders, writes trailers; lesson.mp4 is rewritten with moov first. After finish() the files are complete.

@@ -195,7 +195,8 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
         if (!scene_change) return std::unexpected(scene_change.error());
         auto frame = compositor->frame();
         if (!frame) return std::unexpected(frame.error());
-        if (auto written = (*output)->write_video(view_of(**frame), i, *scene_change && i > 0); !written) {
+        const std::span<const Rect> changed = compositor->changed();
+        if (auto written = (*output)->write_video(view_of(**frame), i, *scene_change && i > 0, changed); !written) {
             return std::unexpected(written.error());
         }
         ++summary.frames;

@@ -233,6 +233,7 @@ TEST_CASE("compositor scales a new camera or screen picture straight into the ou
     REQUIRE(next.has_value());
     const I420Frame& f = **next;
     CHECK(c->converted_pixels() - converted == 320 * 180);
+    CHECK(c->changed() == std::vector<Rect>{Rect{960, 0, 320, 180}}); // what the encoders compare
     CHECK(std::abs(luma(f, 1120, 90) - 150) <= 1);
     CHECK(std::abs(chroma(f, f.u, 1120, 90) - 110) <= 1);
     CHECK(std::abs(chroma(f, f.v, 1120, 90) - 140) <= 1);
@@ -248,6 +249,9 @@ TEST_CASE("compositor scales a new camera or screen picture straight into the ou
         CHECK(near_rgb((*picture)->at(1120, 90), 0xAF9978, 6));
         CHECK(near_rgb((*picture)->at(965, 90), k_webcam_placeholder_rgb, 0));
     }
+
+    REQUIRE(c->frame().has_value()); // nothing new: nothing changed
+    CHECK(c->changed().empty());
 
     // A screen share: straight into the slide area, letterboxed on the background colour.
     c->set_screen(camera(1280, 720, 81, 90, 240));

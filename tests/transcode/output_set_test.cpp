@@ -342,3 +342,33 @@ TEST_CASE("An OutputSet dropped without finish() stops its encoding threads", "[
     }
     CHECK(thread_count() == before);
 }
+
+TEST_CASE("OutputSet compares only the areas the caller says changed, and those exactly", "[integration]") {
+    tafel::test::TempDir dir("tafel-output-set");
+    OutputOptions options;
+    options.width = 320;
+    options.height = 240;
+    options.threads = 1;
+    options.audio_only = false;
+    options.webm = false;
+    auto set = OutputSet::create(dir.path(), options);
+    REQUIRE(set.has_value());
+    Pattern pattern(320, 240);
+    // Frame 1 moves the box by 8 px: with no areas given the full comparison finds the blocks
+    // on the box's left and right edges (rows 80..139 → block rows 5..8).
+    REQUIRE((*set)->write_video(pattern.draw(0), 0).has_value());
+    REQUIRE((*set)->write_video(pattern.draw(1), 1).has_value());
+    const auto full = (*set)->stats().changed_blocks - (*set)->stats().blocks_per_frame;
+    CHECK(full > 0);
+    // Frame 2 moves it again, but the caller names only the left 64 px: the blocks there
+    // that really changed are found, the others are not compared.
+    const std::vector<tafel::transcode::Rect> left{{0, 0, 64, 240}};
+    REQUIRE((*set)->write_video(pattern.draw(2), 2, false, left).has_value());
+    const auto after_left = (*set)->stats().changed_blocks - (*set)->stats().blocks_per_frame - full;
+    CHECK(after_left == 4); // block column 0 (x 8..15, which the box left), rows 5..8
+    // An area where nothing changed: no block counted, the frame is still.
+    const std::vector<tafel::transcode::Rect> elsewhere{{256, 0, 64, 64}};
+    REQUIRE((*set)->write_video(pattern.draw(2), 3, false, elsewhere).has_value());
+    CHECK((*set)->stats().still_frames == 1);
+    REQUIRE((*set)->finish().has_value());
+}
