@@ -33,6 +33,8 @@ namespace {
 constexpr auto gathering_timeout = std::chrono::seconds(10);
 // How long stop() waits for the muxer to write cues and duration.
 constexpr auto finalise_timeout = std::chrono::seconds(5);
+// Keyframe requests (PLI) are let through at most this often.
+constexpr std::int64_t min_pli_interval_ns = 1'000'000'000;
 // How often the raw capture is written and synced (bbb/rtp_capture.hpp).
 constexpr auto capture_sync_interval = std::chrono::seconds(1);
 
@@ -111,10 +113,15 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
     bool finalised = false;
     bool failed_reported = false;
     std::atomic<bool> flowing{false};
-    std::atomic<bool> keyframe_seen{false};
+    // Video only, on its streaming thread: waiting for a keyframe (at the start and after
+    // loss), and the last frame time let through.
+    bool awaiting_keyframe = true;
+    GstClockTime last_video_pts = GST_CLOCK_TIME_NONE;
+    std::atomic<bool> keyframe_wanted{false};
     bool pli_now = false;
     std::atomic<std::int64_t> first_ms{-1};
     std::atomic<std::int64_t> last_ms{0};
+    std::atomic<std::int64_t> last_pli_ns{-1}; // steady clock of the last keyframe request let through
     std::thread ticker;
     std::unique_ptr<RtpCapture> capture; // beside the WebM; opened with it
     std::atomic<int> webm_fd{-1};        // read-only, for fdatasync of what filesink wrote
@@ -280,21 +287,64 @@ void WebrtcSession::State::link_branch(GstPad* pad) {
     GstPad* depay_sink = gst_element_get_static_pad(depay, "sink");
     gst_pad_link(pad, depay_sink);
     if (video) {
-        // The file starts at a keyframe: inter frames before the first one (their reference
-        // was sent before DTLS completed) are dropped, and a keyframe is asked for at once.
+        // Only decodable frames reach the file. It starts at a keyframe (inter frames before
+        // it referenced frames sent before DTLS completed), and after loss the frames up to
+        // the next keyframe are dropped: a discontinuity (rtpbasedepayload marks a gap in
+        // the sequence numbers that NACK did not fill) or a frame time that does not
+        // advance (a frame torn in two by a lost packet: the muxer would get two frames of
+        // one time, and the decoder a broken reference — the VP8 decode errors once seen in
+        // about one run in three). A keyframe is asked for each time.
         GstPad* depay_src = gst_element_get_static_pad(depay, "src");
         gst_pad_add_probe(
             depay_src, GST_PAD_PROBE_TYPE_BUFFER,
             [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
                 auto self = lock_state(data);
-                if (!self || self->keyframe_seen.load()) return GST_PAD_PROBE_OK;
-                if (GST_BUFFER_FLAG_IS_SET(GST_PAD_PROBE_INFO_BUFFER(info), GST_BUFFER_FLAG_DELTA_UNIT))
+                if (!self) return GST_PAD_PROBE_OK;
+                GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+                const bool key = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+                const GstClockTime pts = GST_BUFFER_PTS(buffer);
+                const bool stale = GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(self->last_video_pts) &&
+                                   pts <= self->last_video_pts;
+                if (stale || (!key && GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DISCONT)))
+                    self->awaiting_keyframe = true;
+                if (stale || (self->awaiting_keyframe && !key)) {
+                    if (!self->keyframe_wanted.exchange(true)) self->wake.notify_all();
                     return GST_PAD_PROBE_DROP;
-                self->keyframe_seen.store(true);
+                }
+                self->awaiting_keyframe = false;
+                if (GST_CLOCK_TIME_IS_VALID(pts)) self->last_video_pts = pts;
                 return GST_PAD_PROBE_OK;
             },
             new Weak(weak_from_this()), destroy_weak);
         gst_object_unref(depay_src);
+        // At most one keyframe request a second (issue 10), whether it comes from the
+        // depayloader after loss or from the ticker: each becomes a PLI (RFC 4585 section
+        // 6.3.1) and a keyframe costs the sender many packets.
+        gst_pad_add_probe(
+            depay_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+            [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+                if (!gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
+                auto self = lock_state(data);
+                if (!self) return GST_PAD_PROBE_OK;
+                const std::int64_t now = arrival_now().ns;
+                std::int64_t last = self->last_pli_ns.load();
+                do {
+                    if (last >= 0 && now - last < min_pli_interval_ns) return GST_PAD_PROBE_DROP;
+                } while (!self->last_pli_ns.compare_exchange_weak(last, now));
+                // rtpsession turns all-headers requests into FIR (RFC 5104 section 4.3.1),
+                // which is not for loss ("SHALL NOT be sent as a reaction to picture
+                // losses", 4.3.1.2): the depayloader's are made PLIs.
+                gboolean all_headers = FALSE;
+                GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+                gst_video_event_parse_upstream_force_key_unit(event, nullptr, &all_headers, nullptr);
+                if (all_headers) {
+                    gst_event_unref(event);
+                    GST_PAD_PROBE_INFO_DATA(info) =
+                        gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 0);
+                }
+                return GST_PAD_PROBE_OK;
+            },
+            new Weak(weak_from_this()), destroy_weak);
         pli_now = true;
         wake.notify_all();
         video_linked = true;
@@ -333,13 +383,13 @@ void WebrtcSession::State::run_ticker() {
             if (local_set) answer_locked();
             else fail_locked("no local description after 10 s (webrtcbin refused the offer)");
         }
-        if (now >= next_pli || (pli_now && video_depay_sink)) {
+        if (now >= next_pli || ((pli_now || keyframe_wanted.exchange(false)) && video_depay_sink)) {
             pli_now = false;
             next_pli = now + std::chrono::milliseconds(options.keyframe_interval_ms);
             if (video_depay_sink) {
                 GstPad* pad = GST_PAD(gst_object_ref(video_depay_sink));
                 lock.unlock();
-                gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+                gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 0));
                 gst_object_unref(pad);
                 lock.lock();
                 continue;
@@ -415,6 +465,15 @@ void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer data) {
     }
 }
 
+// Generic NACK (RFC 4585 section 6.2.1) on every transceiver webrtcbin makes for the
+// offer's m= sections: they are born with do-nack off, and then the answer leaves out
+// `a=rtcp-fb:<pt> nack` (and RTX, RFC 4588) and the jitterbuffer never asks for a lost
+// packet again. Set before create-answer, which reads it, and before the jitterbuffers
+// exist, whose do-retransmission webrtcbin takes from it.
+void on_new_transceiver(GstElement*, GstWebRTCRTPTransceiver* transceiver, gpointer) {
+    g_object_set(transceiver, "do-nack", TRUE, nullptr);
+}
+
 void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
     if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
     if (auto self = lock_state(data)) self->link_branch(pad);
@@ -454,6 +513,11 @@ void add_capture_probe(GstPad* pad, const std::shared_ptr<WebrtcSession::State>&
 void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint, guint, gpointer data) {
     auto self = lock_state(data);
     if (!self) return;
+    // Lost packets are asked for again (generic NACK, RFC 4585 section 6.2.1), which the
+    // answer offered for every stream (on_new_transceiver). webrtcbin sets this from the
+    // transceiver it finds for the SSRC, which it does not always find yet when the first
+    // packet of a stream arrives.
+    g_object_set(jitterbuffer, "do-retransmission", TRUE, nullptr);
     GstPad* sink = gst_element_get_static_pad(jitterbuffer, "sink");
     add_capture_probe<RtpCapture::Direction::received>(sink, self);
     gst_object_unref(sink);
@@ -528,6 +592,7 @@ Result<std::unique_ptr<MediaSession>> WebrtcSession::create(const std::string& o
     g_signal_connect_data(rtpbin, "pad-added", G_CALLBACK(on_rtpbin_pad_added), weak_of(state), destroy_weak_closure,
                           GConnectFlags{});
     gst_object_unref(rtpbin);
+    g_signal_connect(state->webrtc, "on-new-transceiver", G_CALLBACK(on_new_transceiver), nullptr);
     g_signal_connect_data(state->webrtc, "pad-added", G_CALLBACK(on_pad_added), weak_of(state), destroy_weak_closure, GConnectFlags{});
     g_signal_connect_data(state->webrtc, "notify::ice-gathering-state", G_CALLBACK(on_gathering), weak_of(state),
                           destroy_weak_closure, GConnectFlags{});

@@ -10,12 +10,18 @@ namespace tafel::bbb::test {
 
 class WebrtcPeer {
 public:
-    WebrtcPeer();   // builds the pipeline and starts it; REQUIREs success
+    // Builds the pipeline and starts it; REQUIREs success. With `drop_one_in` > 0 every
+    // n-th VP8 packet is dropped just before the sender's ICE transport (after its
+    // retransmission buffer, so a NACK can still recover it): loss on the way; the offer
+    // then also has nack and RTX.
+    explicit WebrtcPeer(int drop_one_in = 0);
     ~WebrtcPeer();
     // The offer after ICE gathering completed (no trickle), or nullopt after 10 s.
     std::optional<std::string> offer();
     // Applies the recorder's answer; false when webrtcbin refuses it.
     bool apply_answer(const std::string& sdp);
+    // VP8 packets dropped so far.
+    int dropped() const;
 
     struct Impl;
 
