@@ -27,20 +27,23 @@ std::string trimmed(std::string_view s) {
 }
 
 // The text of an element: its PCDATA and CDATA children joined (BBB wraps chat messages in
-// CDATA surrounded by indentation), trimmed.
-std::string text_of(const pugi::xml_node& node) {
+// CDATA surrounded by indentation), trimmed — except where whitespace is the content: a
+// caption edit inserts exactly its text, a lone space included (BBB's gen_webvtt reads it
+// untouched).
+std::string text_of(const pugi::xml_node& node, bool keep_whitespace) {
     std::string text;
     for (auto child : node.children()) {
         if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata) text += child.value();
     }
-    return trimmed(text);
+    return keep_whitespace ? text : trimmed(text);
 }
 
 } // namespace
 
 Result<BbbArchiveEvents> parse_bbb_events(std::string_view xml, const std::string& where) {
     pugi::xml_document doc;
-    const pugi::xml_parse_result parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+    const pugi::xml_parse_result parsed =
+        doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata, pugi::encoding_utf8);
     if (!parsed) {
         return fail(Errc::malformed_input, fmt::format("{}: byte {}: {}{}", where, parsed.offset, parsed.description(),
                                                        parsed.status == pugi::status_end_element_mismatch ||
@@ -75,8 +78,9 @@ Result<BbbArchiveEvents> parse_bbb_events(std::string_view xml, const std::strin
         }
         e.module = node.attribute("module").as_string();
         e.name = node.attribute("eventname").as_string();
+        const bool caption = e.module == "CAPTION";
         for (auto child : node.children()) {
-            if (child.type() == pugi::node_element) e.fields[child.name()] = text_of(child);
+            if (child.type() == pugi::node_element) e.fields[child.name()] = text_of(child, caption);
         }
         out.events.push_back(std::move(e));
     }

@@ -29,7 +29,7 @@ const std::set<std::string>& ignored_events() {
         "ParticipantLockSettingsEvent",
         "EndAndKickAllEvent",
         "MeetingConfigurationEvent",
-        "PadCreatedEvent",               // shared notes: notes/ is not rendered
+        "PadCreatedEvent",               // shared notes: published from notes/ (notes.txt)
         "AddPadEvent",
         "PadUpdatedEvent",
         "ParticipantJoinedEvent",        // VOICE: the conference audio is one file
@@ -189,6 +189,7 @@ Result<void> EventMapper::map_event(const BbbEvent& e) {
     if (n == "PollStartedRecordEvent" || n == "PollStoppedRecordEvent" || n == "PollPublishedRecordEvent") {
         return on_poll(e);
     }
+    if (n == "EditCaptionHistoryEvent") return {}; // the captions files (archive/captions.hpp)
     if (n == "RecordChapterBreakEvent") {
         emit(e, json{{"type", "chapter"}}, Keep::inside_only);
         return {};

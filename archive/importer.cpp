@@ -2,7 +2,9 @@
 
 #include "archive/archive_clock.hpp"
 #include "archive/bbb_events.hpp"
+#include "archive/captions.hpp"
 #include "archive/event_mapper.hpp"
+#include "archive/shared_notes.hpp"
 #include "core/ids.hpp"
 #include "ingest/raw_recording.hpp"
 
@@ -70,6 +72,38 @@ Result<LoadedArchive> load_archive(const fs::path& archive_dir) {
     return LoadedArchive{std::move(*events), std::move(*clock), std::move(segments)};
 }
 
+// The raw recording's sidecars/ (published as they are, docs/architecture.md): the captions
+// per locale with captions.json ([{"file", "locale", "label"}]) and the shared notes.
+Result<void> write_sidecars(const fs::path& archive_dir, const fs::path& work, const BbbArchiveEvents& events,
+                            const std::vector<Segment>& segments, ImportReport& report) {
+    const auto tracks = caption_tracks(events, segments);
+    auto notes = shared_notes_text(archive_dir);
+    if (!notes) return std::unexpected(notes.error());
+    if (tracks.empty() && !*notes) return {};
+    const fs::path dir = work / "sidecars";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return fail(Errc::io, fmt::format("create {}: {}", dir.string(), ec.message()));
+    json index = json::array();
+    for (const auto& t : tracks) {
+        const std::string file = fmt::format("captions_{}.vtt", t.locale_code);
+        if (auto w = write_text(dir / file, t.vtt); !w) return w;
+        index.push_back({{"file", file}, {"locale", t.locale_code}, {"label", t.locale_name}});
+        report.captions.push_back(t.locale_code);
+    }
+    if (!tracks.empty()) {
+        if (auto w =
+                write_text(dir / "captions.json", index.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+            !w)
+            return w;
+    }
+    if (*notes) {
+        if (auto w = write_text(dir / "notes.txt", **notes); !w) return w;
+        report.notes = true;
+    }
+    return {};
+}
+
 } // namespace
 
 Result<ArchiveIdentity> identify_archive(const fs::path& archive_dir) {
@@ -116,6 +150,7 @@ Result<ImportReport> import_archive(const fs::path& archive_dir, const fs::path&
     for (const auto& e : mapper.events()) lines += e.dump() + "\n";
     report.events_written = static_cast<int>(mapper.events().size());
     auto written = write_text(work / "events.jsonl", lines);
+    if (written) written = write_sidecars(archive_dir, work, events, segments, report);
     if (written) written = write_recording_json(work, info, mapper.track_extras());
     if (!written) {
         fs::remove_all(work, ec);

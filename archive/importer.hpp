@@ -10,6 +10,8 @@
 // outside every segment is dropped; state (slide, drawings, webcams) from before the first
 // segment is carried to its start. Unknown events and shapes are kept in events.jsonl as
 // `bbb_unsupported` and counted by name in the report; nothing unknown fails an import.
+// Live captions and shared notes become files of `sidecars/` (published beside the lesson):
+// captions_<locale>.vtt with captions.json naming them, and notes.txt.
 #include "core/error.hpp"
 
 #include <cstdint>
@@ -48,7 +50,8 @@ struct ImportReport {
     std::string external_id;                // <meeting externalId>
     std::map<std::string, std::string> metadata; // <metadata …> (meta_* of the create call)
     int participants = 0;                   // who joined
-
+    std::vector<std::string> captions;      // locale codes with a captions_<code>.vtt
+    bool notes = false;                     // shared notes published as notes.txt
 
     // One line per unsupported name with its count ("" when there are none).
     std::string describe_unsupported() const;

@@ -35,6 +35,7 @@ std::string mime_for(const std::filesystem::path& file) {
     if (ext == ".m4a") return "audio/mp4";
     if (ext == ".json") return "application/json";
     if (ext == ".vtt") return "text/vtt";
+    if (ext == ".txt") return "text/plain; charset=utf-8";
     if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
     if (ext == ".png") return "image/png";
     return "application/octet-stream";

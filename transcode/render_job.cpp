@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <optional>
 
@@ -76,6 +77,33 @@ Result<std::uint64_t> size_of(const std::filesystem::path& file) {
     const auto bytes = std::filesystem::file_size(file, ec);
     if (ec) return fail(Errc::io, fmt::format("size of {}: {}", file.string(), ec.message()));
     return static_cast<std::uint64_t>(bytes);
+}
+
+// The raw recording's sidecars/ (docs/architecture.md, "Contract: the raw recording"):
+// files made beside the media, e.g. an imported archive's captions and notes, published as
+// they are. Only plain names; the renderer's own files are never replaced.
+Result<std::vector<std::filesystem::path>> copy_sidecars(const std::filesystem::path& raw_dir,
+                                                         const std::filesystem::path& out_dir) {
+    std::vector<std::filesystem::path> copied;
+    const auto dir = raw_dir / "sidecars";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) return copied;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const bool plain = !name.empty() && name.front() != '.' && name.size() <= 128 &&
+                           std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                               return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+                           });
+        if (!plain || !entry.is_regular_file() || std::filesystem::exists(out_dir / name)) continue;
+        std::filesystem::copy_file(entry.path(), out_dir / name, ec);
+        if (ec)
+            return fail(Errc::io,
+                        fmt::format("copy {} to {}: {}", entry.path().string(), out_dir.string(), ec.message()));
+        copied.push_back(out_dir / name);
+    }
+    if (ec) return fail(Errc::io, fmt::format("list {}: {}", dir.string(), ec.message()));
+    std::sort(copied.begin(), copied.end());
+    return copied;
 }
 
 } // namespace
@@ -256,6 +284,9 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     auto thumbnail_files = thumbnails.write(out_dir, summary.duration_ms);
     if (!thumbnail_files) return std::unexpected(thumbnail_files.error());
     summary.files.insert(summary.files.end(), thumbnail_files->begin(), thumbnail_files->end());
+    auto sidecar_files = copy_sidecars(raw_dir, out_dir);
+    if (!sidecar_files) return std::unexpected(sidecar_files.error());
+    summary.files.insert(summary.files.end(), sidecar_files->begin(), sidecar_files->end());
     summary.thumbnails = static_cast<int>(thumbnails.count());
     if (poster || summary.frames > 0) {
         const auto poster_file = out_dir / "poster.jpg";

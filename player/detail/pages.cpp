@@ -49,6 +49,8 @@ struct Strings {
     const char* retention_set;
     const char* delete_label;
     const char* delete_confirm;
+    const char* notes;
+    const char* notes_open;
 };
 
 constexpr Strings k_de{
@@ -61,7 +63,7 @@ constexpr Strings k_de{
     "Diese Hilfe", "Verwalten", "Veröffentlicht: für Schüler·innen sichtbar.",
     "Nicht veröffentlicht: nur für Lehrkräfte sichtbar.", "Veröffentlichen", "Veröffentlichung zurückziehen",
     "Titel", "Umbenennen", "Löschen am", "Löschdatum setzen", "Aufzeichnung löschen",
-    "Diese Aufzeichnung endgültig löschen?"};
+    "Diese Aufzeichnung endgültig löschen?", "Geteilte Notizen", "Notizen als Text öffnen"};
 
 constexpr Strings k_en{
     "en", "Recordings", "No published recordings yet.", "Recording of {}", "Duration",
@@ -71,7 +73,8 @@ constexpr Strings k_en{
     "Back 5 seconds", "Forward 5 seconds", "Back 10 seconds", "Forward 10 seconds",
     "Previous / next chapter", "Full screen", "This help", "Manage", "Published: pupils can see it.",
     "Not published: only teachers can see it.", "Publish", "Unpublish", "Title", "Rename", "Delete on",
-    "Set deletion date", "Delete recording", "Delete this recording for good?"};
+    "Set deletion date", "Delete recording", "Delete this recording for good?", "Shared notes",
+    "Open the notes as text"};
 
 const Strings& strings(Lang lang) { return lang == Lang::en ? k_en : k_de; }
 
@@ -241,6 +244,9 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
     if (sources.captions)
         html += fmt::format("<track kind=\"captions\" src=\"{}\" srclang=\"de\" label=\"Deutsch\">\n",
                             media_url(r.id, "captions.vtt"));
+    for (const auto& c : sources.caption_tracks)
+        html += fmt::format("<track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"{}\">\n",
+                            media_url(r.id, c.file), escape(c.lang), escape(c.label));
     // The download route names the file after the title (Content-Disposition).
     const std::string file = page_url(r.id) + "/download";
     html += fmt::format(R"(<p>{}</p>
@@ -270,6 +276,13 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
 </section>
 )",
                             t.chapters, media_url(r.id, "chapters.vtt"));
+    if (sources.notes)
+        html += fmt::format(R"(<section class="panel notes" aria-labelledby="notes-heading">
+<h2 id="notes-heading">{}</h2>
+<p><a href="{}" type="text/plain">{}</a></p>
+</section>
+)",
+                            t.notes, media_url(r.id, "notes.txt"), t.notes_open);
     html += fmt::format(R"(<section class="panel chat" aria-labelledby="chat-heading">
 <h2 id="chat-heading">{}</h2>
 <input type="search" id="chat-search" class="search" placeholder="{}" aria-label="{}" aria-controls="chat">

@@ -18,12 +18,22 @@ Lang lang_from_query(std::string_view query);
 // GET /: the published recordings in the given order (the catalog lists newest first).
 std::string render_list_page(const std::vector<storage::RecordingRow>& recordings, Lang lang = Lang::de);
 
+// A captions track of captions.json ([{"file", "locale", "label"}], e.g. an imported BBB
+// archive's live captions per locale).
+struct CaptionSource {
+    std::string file;  // "captions_en-US.vtt" (a plain file name)
+    std::string lang;  // "en-US"
+    std::string label; // "English (United States)"
+};
+
 // What a published folder holds besides manifest.json, as far as the page cares.
 struct PlaybackSources {
     bool mp4 = true;
     bool webm = true;
     bool chapters = false; // chapters.vtt: the chapter list
     bool captions = false; // captions.vtt: a captions track
+    std::vector<CaptionSource> caption_tracks; // more captions tracks, from captions.json
+    bool notes = false;                        // notes.txt: the shared notes (plain text), linked
     bool download = false; // a download link (owners only once access control applies)
     bool manage = false;   // the owner's controls: publish/unpublish, rename, retention, delete
     bool poster = false;   // poster.jpg: the video's poster image

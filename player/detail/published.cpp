@@ -14,11 +14,12 @@ constexpr std::array<std::string_view, 8> k_known{"manifest.json", "lesson.webm"
                                                   "chat.json",     "chapters.vtt", "captions.vtt",
                                                   "poster.jpg",    "thumbnails.vtt"};
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 11> k_types{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 12> k_types{{
     {".mp4", "video/mp4"},
     {".webm", "video/webm"},
     {".json", "application/json"},
     {".vtt", "text/vtt; charset=utf-8"},
+    {".txt", "text/plain; charset=utf-8"},
     {".m4a", "audio/mp4"},
     {".opus", "audio/ogg"},
     {".ogg", "audio/ogg"},

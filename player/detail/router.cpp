@@ -13,10 +13,12 @@
 #include "player/detail/target.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <map>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 namespace tafel::player::detail {
@@ -36,6 +38,29 @@ Reply unavailable(const Error& error) {
 bool is_file(const std::filesystem::path& p) {
     std::error_code ec;
     return std::filesystem::is_regular_file(p, ec);
+}
+
+// The captions tracks captions.json names ([{"file", "locale", "label"}]); entries whose
+// file is not a plain name or not there are left out (a missing track costs the page a
+// failed request), and so is a captions.json that does not parse.
+std::vector<CaptionSource> caption_sources(const std::filesystem::path& dir) {
+    std::vector<CaptionSource> out;
+    std::ifstream in(dir / "captions.json");
+    if (!in) return out;
+    const auto index = nlohmann::json::parse(in, nullptr, false);
+    if (!index.is_array()) return out;
+    for (const auto& entry : index) {
+        if (!entry.is_object()) continue;
+        const auto text = [&](const char* key) {
+            const auto it = entry.find(key);
+            return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
+        };
+        CaptionSource c{text("file"), text("locale"), text("label")};
+        if (!is_plain_file_name(c.file) || !is_file(dir / c.file) || c.lang.empty()) continue;
+        if (c.label.empty()) c.label = c.lang;
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 std::int64_t system_now() {
@@ -214,6 +239,8 @@ Reply Router::playback(const std::string& id, Lang lang, const Access& access) {
     // Only what exists is linked: a missing sidecar would cost the page a failed request.
     sources.chapters = is_file(dir / "chapters.vtt");
     sources.captions = is_file(dir / "captions.vtt");
+    sources.caption_tracks = caption_sources(dir);
+    sources.notes = is_file(dir / "notes.txt");
     sources.download = access.owner;
     sources.manage = access.manage;
     sources.poster = is_file(dir / "poster.jpg");

@@ -349,3 +349,56 @@ TEST_CASE("parallel clients each get their own bytes", "[integration]") {
     for (auto& t : clients) t.join();
     CHECK(good == 80);
 }
+
+TEST_CASE("imported captions per locale become tracks and shared notes a plain-text link", "[integration]") {
+    ServerFixture fx;
+    const auto pub = fx.data.layout.published_dir(k_id);
+    write_file(pub / "captions_en-US.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello\n");
+    write_file(pub / "captions_de-DE.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHallo\n");
+    // A label from the archive is text, never markup; an entry naming a missing file or a
+    // path is left out.
+    write_file(pub / "captions.json", R"([{"file": "captions_de-DE.vtt", "locale": "de-DE", "label": "Deutsch"},
+        {"file": "captions_en-US.vtt", "locale": "en-US", "label": "English <script>"},
+        {"file": "captions_fr.vtt", "locale": "fr", "label": "Français"},
+        {"file": "../chat.json", "locale": "xx", "label": "x"}])");
+    write_file(pub / "notes.txt", "Hausaufgaben: S. 42 <b>\n");
+    write_file(pub / "manifest.json", fmt::format(R"({{"id": "{}", "title": "Mathe 7b", "duration_ms": 125000,
+        "files": [{{"name": "lesson.mp4", "mime": "video/mp4", "bytes": {}}},
+                  {{"name": "captions_en-US.vtt", "mime": "text/vtt", "bytes": 1}},
+                  {{"name": "captions_de-DE.vtt", "mime": "text/vtt", "bytes": 1}},
+                  {{"name": "captions.json", "mime": "application/json", "bytes": 1}},
+                  {{"name": "notes.txt", "mime": "text/plain; charset=utf-8", "bytes": 1}}]}})",
+                                                  k_id, k_mp4_size));
+
+    const auto page = http_request(fx.port(), "GET", fmt::format("/r/{}", k_id));
+    REQUIRE(page.status == 200);
+    const auto& b = page.body;
+    INFO(b);
+    CHECK(b.find(fmt::format(R"(<track kind="captions" src="{}" srclang="de-DE" label="Deutsch">)",
+                             media("captions_de-DE.vtt"))) != std::string::npos);
+    CHECK(b.find(fmt::format(R"(<track kind="captions" src="{}" srclang="en-US" label="English &lt;script&gt;">)",
+                             media("captions_en-US.vtt"))) != std::string::npos);
+    CHECK(b.find("captions_fr.vtt") == std::string::npos);
+    CHECK(b.find("srclang=\"xx\"") == std::string::npos);
+    CHECK(b.find("<script>") == std::string::npos);
+    CHECK(b.find(fmt::format("href=\"{}\"", media("notes.txt"))) != std::string::npos);
+    CHECK(b.find("Geteilte Notizen") != std::string::npos);
+
+    // The notes are served as plain text (never as HTML, never sniffed), the captions as WebVTT.
+    const auto notes = http_request(fx.port(), "GET", media("notes.txt"));
+    REQUIRE(notes.status == 200);
+    CHECK(notes.header("content-type") == "text/plain; charset=utf-8");
+    CHECK(notes.header("x-content-type-options") == "nosniff");
+    CHECK(notes.body == "Hausaufgaben: S. 42 <b>\n");
+    const auto vtt = http_request(fx.port(), "GET", media("captions_en-US.vtt"));
+    REQUIRE(vtt.status == 200);
+    CHECK(vtt.header("content-type") == "text/vtt; charset=utf-8");
+
+    // Without notes.txt and captions.json, neither appears.
+    std::filesystem::remove(pub / "notes.txt");
+    std::filesystem::remove(pub / "captions.json");
+    const auto plain = http_request(fx.port(), "GET", fmt::format("/r/{}", k_id));
+    REQUIRE(plain.status == 200);
+    CHECK(plain.body.find("notes.txt") == std::string::npos);
+    CHECK(plain.body.find("<track") == std::string::npos);
+}
