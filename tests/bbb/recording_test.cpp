@@ -39,22 +39,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("tafel-bbb-rec-" + random_hex_id(6));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-json parse(const std::optional<std::string>& text) {
-    REQUIRE(text);
-    auto j = json::parse(*text, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
-    return j;
-}
-
 std::string run(const std::string& command) {
     std::string out;
     FILE* pipe = ::popen(command.c_str(), "r");
@@ -173,11 +157,7 @@ TEST_CASE("a WebRTC VP8 sender is recorded to a WebM with duration and cues, flo
     RedisServer redis;
     TempDir dir;
     FakeSfuLink sfu(redis.port());
-    BbbOptions options;
-    options.redis.port = redis.port();
-    options.service.recordings_dir = dir.path;
-    options.service.app_version = "tafel-test";
-    auto recorder = BbbRecorder::start(options);
+    auto recorder = BbbRecorder::start(options_for(redis.port(), dir.path));
     REQUIRE(recorder);
     REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
 
@@ -398,10 +378,7 @@ TEST_CASE("under packet loss the recorder sends NACKs, asks for keyframes at mos
     RedisServer redis;
     TempDir dir;
     FakeSfuLink sfu(redis.port());
-    BbbOptions options;
-    options.redis.port = redis.port();
-    options.service.recordings_dir = dir.path;
-    auto recorder = BbbRecorder::start(options);
+    auto recorder = BbbRecorder::start(options_for(redis.port(), dir.path));
     REQUIRE(recorder);
     REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
 

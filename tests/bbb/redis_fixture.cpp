@@ -1,5 +1,7 @@
 #include "redis_fixture.hpp"
 
+#include "core/ids.hpp"
+
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -170,6 +172,30 @@ std::optional<std::string> FakeSfuLink::next_with_id(const std::string& id, std:
         const auto json = nlohmann::json::parse(*message, nullptr, false);
         if (!json.is_discarded() && json.value("id", "") == id) return message;
     }
+}
+
+TempDir::TempDir() : path(std::filesystem::temp_directory_path() / ("tafel-bbb-" + random_hex_id(6))) {
+    std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+}
+
+BbbOptions options_for(std::uint16_t port, const std::filesystem::path& dir) {
+    BbbOptions o;
+    o.redis.port = port;
+    o.service.recordings_dir = dir;
+    o.service.app_version = "tafel-test";
+    return o;
+}
+
+nlohmann::json parse(const std::optional<std::string>& text) {
+    REQUIRE(text);
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    REQUIRE_FALSE(j.is_discarded());
+    return j;
 }
 
 } // namespace tafel::bbb::test

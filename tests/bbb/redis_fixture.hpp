@@ -1,7 +1,13 @@
 #pragma once
 // A real redis-server on a free loopback port, and the SFU's side of the Redis protocol
-// written by hand (RESP bytes composed here, not by tafel's codec).
+// written by hand (RESP bytes composed here, not by tafel's codec); and what every test of
+// tests/bbb needs around them (a scratch folder, the recorder's options, JSON replies).
+#include "bbb/bbb_recorder.hpp"
+
+#include <nlohmann/json.hpp>
 #include <sys/types.h>
+
+#include <filesystem>
 
 #include <chrono>
 #include <cstdint>
@@ -56,5 +62,18 @@ private:
     Connection pub_;
     std::string to_;
 };
+
+// A scratch folder under the system temp dir, removed with everything in it.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir();
+    ~TempDir();
+};
+
+// The recorder as the tests start it: Redis on `port`, files under `dir`.
+BbbOptions options_for(std::uint16_t port, const std::filesystem::path& dir);
+
+// A reply payload as JSON; REQUIREs that there was one and that it parses.
+nlohmann::json parse(const std::optional<std::string>& text);
 
 } // namespace tafel::bbb::test

@@ -23,23 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-    fs::path path = fs::temp_directory_path() / ("tafel-bbb-" + random_hex_id(6));
-    TempDir() { fs::create_directories(path); }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-BbbOptions options_for(std::uint16_t port, const fs::path& dir) {
-    BbbOptions o;
-    o.redis.port = port;
-    o.service.recordings_dir = dir;
-    o.service.app_version = "tafel-test";
-    return o;
-}
-
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -90,13 +73,6 @@ std::string start_message(const std::string& session, const std::string& file, c
            {"adapter", "mediasoup"}, {"metadata", {{"meetingId", "m1"}, {"userId", "u7"}}}};
     if (sdp) m["sdp"] = *sdp;
     return m.dump();
-}
-
-json parse(const std::optional<std::string>& text) {
-    REQUIRE(text);
-    auto j = json::parse(*text, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
-    return j;
 }
 
 } // namespace
