@@ -45,7 +45,8 @@ constexpr const char* k_keys[] = {"data_dir",     "database_url", "listen_addres
                                   "secret",       "workers",      "encoder_threads", "log_level",
                                   "sync_interval_ms", "worker_nice", "job_lease_s", "job_poll_ms",
                                   "processing_window", "retention_default", "retention_contexts", "keep_raw",
-                                  "gc_interval_s", "disk_floor_mb", "recorder_threads"};
+                                  "gc_interval_s", "disk_floor_mb", "recorder_threads", "consent_policy",
+                                  "consent_policy_contexts"};
 
 } // namespace
 
@@ -117,6 +118,15 @@ Result<void> Config::set(const std::string& key, const std::string& value, const
         if (auto rules = parse_retention_contexts(value); !rules)
             return fail(Errc::invalid_argument, fmt::format("{}: 'retention_contexts': {}", source, rules.error().message));
         retention_contexts = value;
+    } else if (key == "consent_policy") {
+        if (auto p = consent_policy_from(value); !p)
+            return fail(Errc::invalid_argument, fmt::format("{}: 'consent_policy': {}", source, p.error().message));
+        consent_policy = value;
+    } else if (key == "consent_policy_contexts") {
+        if (auto p = ConsentPolicies::parse("consenting", value); !p)
+            return fail(Errc::invalid_argument,
+                        fmt::format("{}: 'consent_policy_contexts': {}", source, p.error().message));
+        consent_policy_contexts = value;
     } else if (key == "keep_raw") {
         if (value != "true" && value != "false" && value != "1" && value != "0")
             return fail(Errc::invalid_argument, fmt::format("{}: 'keep_raw' must be true or false (got '{}')", source, value));
@@ -195,6 +205,14 @@ Result<void> Config::validate() const {
 std::string Config::effective_database_url() const {
     if (!database_url.empty()) return database_url;
     return "sqlite:" + (data_dir / "tafel.db").string();
+}
+
+Result<ConsentPolicies> Config::consent_policies() const {
+    auto p = ConsentPolicies::parse(consent_policy, consent_policy_contexts);
+    if (!p)
+        return fail(Errc::invalid_argument,
+                    fmt::format("'consent_policy' / 'consent_policy_contexts': {}", p.error().message));
+    return p;
 }
 
 std::string Config::effective_public_url() const {

@@ -2,6 +2,7 @@
 // One validated configuration per program, read in this order: built-in defaults, a JSON
 // file, TAFEL_* environment variables, then command-line flags (applied by app/ through
 // set()). Every error names the field and where its value came from.
+#include "core/consent_policy.hpp"
 #include "core/error.hpp"
 
 #include <cstdint>
@@ -39,6 +40,9 @@ struct Config {
     std::string retention_contexts;            // per-context overrides: "klasse-7b=30d,abi=07-31"
     bool keep_raw = false;                     // keep raw captures once the lesson is published
     int gc_interval_s = 600;                   // retention sweep of `tafel up`/`serve`
+    // Consent (issue 9 item 1, docs/privacy.md): core/consent_policy.hpp's names.
+    std::string consent_policy = "consenting"; // "consenting" or "teacher_only"
+    std::string consent_policy_contexts;       // per-context: "klasse-7b=teacher_only,ag=consenting"
 
     // Applies one "key=value" setting (flag or file or env), naming the source in errors.
     Result<void> set(const std::string& key, const std::string& value, const std::string& source);
@@ -53,6 +57,8 @@ struct Config {
 
     std::string effective_database_url() const;
     std::string effective_public_url() const;
+    // consent_policy + consent_policy_contexts, parsed; invalid_argument naming the key.
+    Result<ConsentPolicies> consent_policies() const;
 };
 
 } // namespace tafel

@@ -73,3 +73,29 @@ TEST_CASE("worker settings: nice level, lease, poll interval, processing window"
     REQUIRE(c.set("processing_window", "", "flag --processing-window")); // back to "always"
     CHECK(c.processing_window.empty());
 }
+
+TEST_CASE("consent policy: a default and per-context overrides, errors name the key and the item", "[unit][core]") {
+    auto config = tafel::Config::load(
+        std::nullopt, env_of({{"TAFEL_CONSENT_POLICY_CONTEXTS", "klasse-5a=teacher_only, ag-robotik = consenting"}}));
+    REQUIRE(config.has_value());
+    auto policies = config->consent_policies();
+    REQUIRE(policies.has_value());
+    CHECK(policies->for_context("klasse-5a") == tafel::ConsentPolicy::teacher_only);
+    CHECK(policies->for_context("ag-robotik") == tafel::ConsentPolicy::consenting);
+    CHECK(policies->for_context("klasse-9c") == tafel::ConsentPolicy::consenting); // the default default
+    REQUIRE(config->set("consent_policy", "teacher_only", "flag --consent-policy"));
+    CHECK(config->consent_policies()->for_context("klasse-9c") == tafel::ConsentPolicy::teacher_only);
+    CHECK(config->consent_policies()->for_context("ag-robotik") == tafel::ConsentPolicy::consenting);
+
+    auto bad = config->set("consent_policy", "pupils_too", "config file x.json");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().message.find("x.json") != std::string::npos);
+    CHECK(bad.error().message.find("'consent_policy'") != std::string::npos);
+    CHECK(bad.error().message.find("pupils_too") != std::string::npos);
+    auto bad_item = config->set("consent_policy_contexts", "klasse-5a", "environment TAFEL_CONSENT_POLICY_CONTEXTS");
+    REQUIRE_FALSE(bad_item.has_value());
+    CHECK(bad_item.error().message.find("klasse-5a") != std::string::npos);
+    auto bad_policy = config->set("consent_policy_contexts", "klasse-5a=nobody", "flag");
+    REQUIRE_FALSE(bad_policy.has_value());
+    CHECK(bad_policy.error().message.find("context \"klasse-5a\"") != std::string::npos);
+}
