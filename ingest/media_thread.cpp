@@ -35,6 +35,15 @@ void RecvArena::reset(std::size_t n) {
     }
 }
 
+void run_in_cycles(net::io_context& io, std::chrono::microseconds cycle) {
+    while (io.run_one() > 0) {
+        const auto woke = std::chrono::steady_clock::now();
+        io.poll();
+        if (io.stopped()) return;
+        std::this_thread::sleep_until(woke + cycle);
+    }
+}
+
 struct MediaThread::Impl {
     Impl(std::size_t i, DiskWriter& d, std::chrono::milliseconds interval, net::io_context* shared)
         : index(i), disk(d), sync_interval(interval), own(shared ? nullptr : std::make_unique<net::io_context>(1)),
@@ -74,7 +83,7 @@ void MediaThread::start() {
         impl_->thread = std::thread([this] {
             for (;;) {
                 try {
-                    impl_->own->run();
+                    run_in_cycles(*impl_->own);
                     return;
                 } catch (const std::exception& e) {
                     // A bug escaped a handler: log it and keep serving the other sockets.

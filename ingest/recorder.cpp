@@ -369,7 +369,7 @@ Result<void> Recorder::start() {
     impl_->thread = std::thread([this] {
         for (;;) {
             try {
-                impl_->io.run();
+                run_in_cycles(impl_->io); // media thread 0 and the control API
                 return;
             } catch (const std::exception& e) {
                 // A bug escaped a handler: log it and keep serving the other sessions.
