@@ -263,7 +263,8 @@ TEST_CASE("a WebRTC VP8 sender is recorded to a WebM with duration and cues, flo
     CHECK(rendered->webcam_pictures >= 10);
 }
 
-TEST_CASE("kill -9 of tafel record --bbb mid-recording: a new instanceId, and the files are recovered at restart",
+TEST_CASE("kill -9 of tafel record --bbb mid-recording: a new instanceId, the files recovered at restart, and "
+          "SIGTERM stops a recording with application_shutdown",
           "[integration][bbb]") {
     RedisServer redis;
     TempDir dir;
@@ -367,10 +368,21 @@ TEST_CASE("kill -9 of tafel record --bbb mid-recording: a new instanceId, and th
     auto imported = ingest::import_capture(capture, dir.path / "raw", {});
     REQUIRE(imported);
     CHECK(imported->info.tracks.size() == 1);
+
+    // SIGTERM while the restarted process records: the recording is stopped with reason
+    // application_shutdown after its files were finalised, and the process exits cleanly.
+    WebrtcPeer second_peer;
+    const std::string second_file = "recordings/meeting-9/medium-user-9-1700000009999.webm";
+    start_recording(sfu, second_peer, "after-restart-1", second_file);
     ::kill(second, SIGTERM);
+    const json shutdown = parse(sfu.next_with_id("recordingStopped", std::chrono::seconds(20)));
+    CHECK(shutdown["recordingSessionId"] == "after-restart-1");
+    CHECK(shutdown["reason"] == "application_shutdown");
     ::waitpid(second, &status, 0);
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
+    CHECK(has_cues(dir.path / second_file));
+    CHECK(fs::exists(capture_path_for(dir.path / second_file)));
 }
 
 TEST_CASE("under packet loss the recorder sends NACKs, asks for keyframes at most once a second, and the WebM decodes",
