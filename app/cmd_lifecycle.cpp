@@ -1,9 +1,11 @@
 // Lifecycle and privacy commands (issue 9): tafel gc, tafel audit, tafel verify, and
-// tafel recordings delete | retain | export. Only wiring: the logic is in storage/.
+// tafel recordings delete | retain | export | share. Only wiring: the logic is in storage/
+// (and player/share_link for the signed link).
 #include "app/commands.hpp"
 #include "app/common_options.hpp"
 
 #include "core/retention_rule.hpp"
+#include "player/share_link.hpp"
 #include "storage/catalog.hpp"
 #include "storage/checksums.hpp"
 #include "storage/layout.hpp"
@@ -227,6 +229,35 @@ void add_lifecycle_commands(CLI::App& app, Action& chosen) {
                             });
     exp->add_option("id", export_args->first, "recording id")->required();
     exp->add_option("dir", export_args->second, "target folder (new or empty)")->required();
+
+    struct Share {
+        std::string id;
+        bool owner = false;
+        int days = 7;
+    };
+    auto share = std::make_shared<Share>();
+    auto* shr = add_command(
+        *recordings, chosen, "share", "Print a signed link to a recording's page (audited as shared; needs 'secret').",
+        [share](const Config& config) {
+            auto catalog = open_catalog(config);
+            if (!or_throw(catalog->recording(share->id)))
+                throw std::runtime_error(fmt::format("no recording {}", share->id));
+            const std::int64_t now_s = or_throw(catalog->now_utc_us()) / 1'000'000;
+            const auto link = or_throw(player::share_link(config.effective_public_url(), share->id, share->owner, now_s,
+                                                          std::int64_t{share->days} * 86'400, config.secret));
+            // Issue 9: handing out access is audited (role and expiry; never the recipient).
+            storage::AuditEntry entry;
+            entry.actor = cli_actor();
+            entry.action = "shared";
+            entry.recording_id = share->id;
+            entry.details = nlohmann::json{{"role", link.role}, {"expires_unix_s", link.expires_unix_s}}.dump();
+            or_throw(catalog->append_audit(entry));
+            fmt::print("{}\n", link.url);
+            return 0;
+        });
+    shr->add_option("id", share->id, "recording id")->required();
+    shr->add_flag("--owner", share->owner, "an owner's link (may download and manage) instead of a viewer's");
+    shr->add_option("--days", share->days, "how long the link is valid (default 7)")->check(CLI::Range(1, 366));
 }
 
 } // namespace tafel::app

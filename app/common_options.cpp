@@ -27,6 +27,8 @@ void CommonOptions::add_to(CLI::App& cmd) {
     flag("--public-url", "public_url", "base URL printed for playback links (default http://<listen>:<player-port>)");
     flag("--sync-interval-ms", "sync_interval_ms", "recorder: how often captured packets are synced to disk (default 250)");
     flag("--disk-floor-mb", "disk_floor_mb", "recorder: refuse new sessions below this much free disk (default 1024)");
+    flag("--consent-policy", "consent_policy",
+         "recorder: consenting or teacher_only for sessions that name none (default consenting; per context: config)");
     flag("--recorder-threads", "recorder_threads", "recorder: media threads owning the UDP sockets (default 1)");
     flag("--worker-nice", "worker_nice", "nice level of processing threads, 0..19 (default 10)");
     flag("--job-lease-s", "job_lease_s", "seconds a worker holds a job between heartbeats (default 30)");

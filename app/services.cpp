@@ -113,6 +113,7 @@ std::unique_ptr<Services> Services::start(const Config& config, ServiceSet which
         options.io_threads = config.recorder_threads;
         options.disk_floor_bytes = static_cast<std::uint64_t>(config.disk_floor_mb) << 20;
         options.secret = config.secret;
+        options.consent_policies = value_or_throw(config.consent_policies(), "config");
         transcode::JobRunner* runner = impl->runner.get();
         impl->recorder = value_or_throw(
             ingest::Recorder::create(options, *impl->recorder_catalog, impl->layout,

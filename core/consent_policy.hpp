@@ -1,8 +1,8 @@
 #pragma once
 // Who of a lesson may be recorded at all, per context (issue 9 item 1, docs/privacy.md
-// "Consent model"). Meant to be decided once, when a session is created (else the config's
-// per-context map, else the default), and kept with the recording so that a later re-render
-// follows the same rule; so far only the configuration is parsed (not applied yet).
+// "Consent policies"). The policy is decided once, when a session is created (the control
+// API's "consent_policy", else the config's per-context map, else the default), and is
+// written into recording.json so that a later re-render follows the same rule.
 //   consenting   — moderators and participants whose consent is granted (the default; GDPR
 //                  Art. 6(1)(a) consent, Art. 25 privacy by default)
 //   teacher_only — moderators only: every pupil is treated as not consenting, whatever their

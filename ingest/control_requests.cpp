@@ -60,6 +60,16 @@ Result<SessionSetup> parse_session_request(std::string_view body) {
     auto context = string_field(*j, "context", "context", false);
     if (!context) return std::unexpected(context.error());
     s.meeting.context = *context;
+    // Issue 9 item 1: a teacher-only lesson can be chosen per session; absent or empty, the
+    // recorder's default for the context applies.
+    auto policy = string_field(*j, "consent_policy", "consent_policy", false);
+    if (!policy) return std::unexpected(policy.error());
+    if (!policy->empty()) {
+        auto parsed = consent_policy_from(*policy);
+        if (!parsed)
+            return bad_field("consent_policy", fmt::format("\"{}\" is not consenting or teacher_only", *policy));
+        s.policy = *parsed;
+    }
     const auto parts = j->find("participants");
     if (parts != j->end() && !parts->is_null()) {
         if (!parts->is_array()) return bad_field("participants", "is not an array");

@@ -94,6 +94,15 @@ Result<RecordingInfo> from_json(const json& j, const std::string& where) {
     TAFEL_TRY_ASSIGN(info.anchor.arrival.ns, field<std::int64_t>(anchor, "arrival_ns", where + " anchor"));
     TAFEL_TRY_ASSIGN(info.anchor.wall.utc_us, field<std::int64_t>(anchor, "wall_utc_us", where + " anchor"));
 
+    if (j.contains("consent_policy")) {
+        std::string policy;
+        TAFEL_TRY_ASSIGN(policy, field<std::string>(j, "consent_policy", where));
+        auto parsed = consent_policy_from(policy);
+        if (!parsed)
+            return fail(Errc::malformed_input,
+                        fmt::format("{}: \"consent_policy\": {}", where, parsed.error().message));
+        info.policy = *parsed;
+    }
     for (const auto& p : optional_field<json>(j, "participants", json::array())) {
         const std::string w = where + " participant";
         Participant part;
@@ -139,6 +148,7 @@ json to_json(const RecordingInfo& info) {
         {"id", info.id},
         {"meeting", {{"id", info.meeting.id}, {"name", info.meeting.name}, {"context", info.meeting.context}}},
         {"started_utc_us", info.started.utc_us},
+        {"consent_policy", to_string(info.policy)},
         {"anchor", {{"arrival_ns", info.anchor.arrival.ns}, {"wall_utc_us", info.anchor.wall.utc_us}}},
     };
     if (info.stopped) j["stopped_utc_us"] = info.stopped->utc_us;
@@ -187,6 +197,24 @@ Error os_error(const char* what, const std::filesystem::path& path, int err) {
 }
 
 } // namespace
+
+Exposure exposure(Role role, Consent consent, ConsentPolicy policy) {
+    if (role == Role::moderator) return Exposure::named;
+    if (policy == ConsentPolicy::teacher_only) return Exposure::absent;
+    switch (consent) {
+    case Consent::granted: return Exposure::named;
+    case Consent::denied: return Exposure::absent;
+    case Consent::unknown: return Exposure::pseudonym;
+    }
+    return Exposure::absent;
+}
+
+std::optional<Consent> consent_from_string(std::string_view s) {
+    if (s == "granted") return Consent::granted;
+    if (s == "denied") return Consent::denied;
+    if (s == "unknown") return Consent::unknown;
+    return std::nullopt;
+}
 
 std::string to_string(Role r) { return r == Role::moderator ? "moderator" : "viewer"; }
 

@@ -2,6 +2,7 @@
 // The raw recording's metadata (recording.json) and events (events.jsonl) as C++ values:
 // written by the recorder, read by the transcoder. The format is docs/architecture.md,
 // "Contract: the raw recording".
+#include "core/consent_policy.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tafel::ingest {
@@ -17,14 +19,25 @@ enum class Role { moderator, viewer };
 enum class Consent { granted, denied, unknown };
 enum class MediaKind { audio, video };
 
+// What of one participant a recording may hold at one instant (issue 9 items 1 and 2,
+// docs/privacy.md "Consent policies"):
+//   named     — media, name and chat: moderators always; under `consenting` also pupils whose
+//               consent is granted.
+//   pseudonym — no media, no name; chat text under a stable pseudonym ("Schüler·in N",
+//               issue 5 item 6): consent unknown under `consenting` (not asked yet is not "no").
+//   absent    — nothing at all, not even chat text: consent denied, or any pupil under
+//               `teacher_only` (the policy decides the pupil is not recorded).
+enum class Exposure { named, pseudonym, absent };
+Exposure exposure(Role role, Consent consent, ConsentPolicy policy);
+
 struct Participant {
     std::string id;
     std::string name;
     Role role = Role::viewer;
     Consent consent = Consent::unknown;
 
-    // Default policy (docs/privacy): moderators and consenting participants are recorded.
-    bool recordable() const { return role == Role::moderator || consent == Consent::granted; }
+    // Whether their media is written (Exposure::named) under `policy`.
+    bool recordable(ConsentPolicy policy) const { return exposure(role, consent, policy) == Exposure::named; }
 };
 
 struct TrackInfo {
@@ -63,6 +76,9 @@ struct RecordingInfo {
     std::vector<Participant> participants;
     std::vector<TrackInfo> tracks;
     std::vector<Deck> decks;
+    // Decided when the session was created; "consent_policy" in recording.json (absent in
+    // recordings older than issue 9: consenting, the only policy then).
+    ConsentPolicy policy = ConsentPolicy::consenting;
 
     const Participant* participant(const std::string& id) const;
 };
@@ -77,6 +93,8 @@ struct Event {
 
 std::string to_string(Role r);
 std::string to_string(Consent c);
+// "granted", "denied", "unknown"; nullopt for anything else.
+std::optional<Consent> consent_from_string(std::string_view s);
 std::string to_string(MediaKind k);
 
 Result<RecordingInfo> read_recording_info(const std::filesystem::path& recording_dir);

@@ -195,6 +195,7 @@ HttpResponse Recorder::Impl::handle(const HttpRequest& req) {
 HttpResponse Recorder::Impl::create_session(const HttpRequest& req) {
     auto setup = parse_session_request(req.body);
     if (!setup) return error_response(setup.error());
+    if (!setup->policy) setup->policy = options.consent_policies.for_context(setup->meeting.context);
     if (auto r = check_disk_floor(); !r) return error_response(r.error());
     auto session = Session::create(SessionContext{[this]() -> MediaThread& { return media_thread(); }, ports, catalog, layout, options.listen_address}, std::move(*setup),
                                    wall_now());
@@ -320,7 +321,11 @@ json Recorder::Impl::session_json(const Session& s) const {
              {"dropped", st.stats.dropped_total() + st.stats.not_recordable + st.stats.write_errors + st.stats.paused},
              {"dropped_by_reason", std::move(dropped)}});
     }
-    return {{"id", s.id()}, {"state", s.state_name()}, {"paused", s.paused()}, {"tracks", std::move(tracks)}};
+    return {{"id", s.id()},
+            {"state", s.state_name()},
+            {"paused", s.paused()},
+            {"consent_policy", to_string(s.info().policy)},
+            {"tracks", std::move(tracks)}};
 }
 
 Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -4,6 +4,7 @@
 // also serves the control API), with disk writes on a thread of their own.
 // It captures (RTP + RTCP + arrival time into pcap, events into events.jsonl, decks as PDF)
 // and never decodes. Boost stays in the .cpp files.
+#include "core/consent_policy.hpp"
 #include "core/error.hpp"
 
 #include <chrono>
@@ -41,6 +42,9 @@ struct RecorderOptions {
     // Below this much free space on the data folder's file system new sessions are refused
     // (HTTP 507 naming the folder and the free space); running ones go on. 0: no floor.
     std::uint64_t disk_floor_bytes = 0;
+    // The consent policy of a new session whose request names none: by its context, else the
+    // default (core/consent_policy.hpp, docs/privacy.md).
+    ConsentPolicies consent_policies;
 };
 
 class Recorder {

@@ -62,6 +62,7 @@ Result<std::unique_ptr<Session>> Session::create(SessionContext context, Session
     info.id = recording_id(setup.meeting.id, now.utc_us / 1000);
     info.meeting = std::move(setup.meeting);
     info.participants = std::move(setup.participants);
+    info.policy = setup.policy.value_or(ConsentPolicy::consenting);
     info.started = now;
     info.anchor = ClockAnchor::now();
     const auto dir = context.layout.raw_dir(info.id);
@@ -85,9 +86,22 @@ Result<std::unique_ptr<Session>> Session::create(SessionContext context, Session
     row.state = storage::RecordingState::recording;
     row.started_utc_us = info.started.utc_us;
     if (auto r = context.catalog.put_recording(row); !r) return std::unexpected(r.error());
+    // Issue 9 item 4: who created what, and under which consent policy (the catalog's record
+    // of it; recording.json is what a re-render reads). Details hold no names.
+    storage::AuditEntry created;
+    created.actor = "recorder";
+    created.action = "created";
+    created.recording_id = info.id;
+    created.details = nlohmann::json{{"meeting_id", info.meeting.id},
+                                     {"context", info.meeting.context},
+                                     {"consent_policy", to_string(info.policy)},
+                                     {"participants", info.participants.size()}}
+                          .dump();
+    if (auto r = context.catalog.append_audit(created); !r && r.error().code != Errc::unsupported)
+        return std::unexpected(r.error());
 
-    log::get("ingest")->info("recording {} started: meeting {} \"{}\" in {}", info.id, info.meeting.id,
-                             info.meeting.name, dir.string());
+    log::get("ingest")->info("recording {} started: meeting {} \"{}\" in {}, consent policy {}", info.id,
+                             info.meeting.id, info.meeting.name, dir.string(), to_string(info.policy));
     return std::make_unique<Session>(std::move(context), std::move(info), dir, std::move(*events));
 }
 
@@ -134,7 +148,7 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
     track.fmtp = request.fmtp;
     track.ssrc = request.ssrc;
     track.file = fmt::format("tracks/{}.pcap", track.id);
-    const bool recorded = who->recordable();
+    const bool recorded = who->recordable(info_.policy);
 
     std::unique_ptr<UdpReceiver> receiver;
     Error bind_error{Errc::network, "no port tried"};
@@ -171,8 +185,9 @@ Result<StreamStatus> Session::add_stream(const StreamRequest& request) {
         info_.tracks.push_back(track);
         if (auto r = save(); !r) return std::unexpected(r.error());
     } else {
-        log::get("ingest")->info("recording {}: {} of participant {} is not recorded (role {}, consent {})",
-                                 info_.id, track.id, who->id, to_string(who->role), to_string(who->consent));
+        log::get("ingest")->info("recording {}: {} of participant {} is not recorded (role {}, consent {}, policy {})",
+                                 info_.id, track.id, who->id, to_string(who->role), to_string(who->consent),
+                                 to_string(info_.policy));
     }
     streams_.push_back(Stream{track.id, recorded, std::move(receiver), track});
     return StreamStatus{track.id, track.port, streams_.back().receiver->rtcp_port(), recorded,
@@ -198,17 +213,38 @@ Result<Deck> Session::add_deck(const std::string& name, std::string_view pdf, Wa
 Result<std::size_t> Session::add_events(const std::vector<std::string>& events, WallTime now) {
     if (stopped()) return fail(Errc::already_exists, fmt::format("recording {} is stopped", info_.id));
     bool participants_changed = false;
-    for (const auto& text : events) {
-        const auto j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_object() && j.value("type", "") == "consent_changed") {
+    for (const auto& original : events) {
+        auto j = nlohmann::json::parse(original, nullptr, false);
+        std::string text = original;
+        const std::string type =
+            j.is_object() && j.contains("type") && j["type"].is_string() ? j["type"].get<std::string>() : "";
+        if (type == "consent_changed") {
             // Applied before it is logged, so that a rejected change leaves no trace.
+            const Participant* before = info_.participant(j.value("participant", ""));
+            const Consent was = before != nullptr ? before->consent : Consent::unknown;
             auto changed = change_consent(j.value("participant", ""), j.value("consent", ""));
             if (!changed) return std::unexpected(changed.error());
             participants_changed = participants_changed || *changed;
+            j["was"] = to_string(was);
+            text = j.dump();
+        } else if (type == "chat") {
+            // Privacy by design (issue 9 item 2): a line whose sender may not be recorded at
+            // all right now is never written, not even to raw/.
+            const Participant* from = j.contains("participant") && j["participant"].is_string()
+                                          ? info_.participant(j["participant"].get<std::string>())
+                                          : nullptr;
+            const Exposure e = from != nullptr ? exposure(from->role, from->consent, info_.policy)
+                                               : exposure(Role::viewer, Consent::unknown, info_.policy);
+            if (e == Exposure::absent) {
+                if (chat_dropped_++ == 0)
+                    log::get("ingest")->info("recording {}: chat of participants who may not be recorded is not stored",
+                                             info_.id);
+                continue;
+            }
         }
         if (auto r = events_.append(text, now); !r) return std::unexpected(r.error());
         if (!j.is_object()) continue;
-        if (j.value("type", "") != "participant_joined") continue;
+        if (type != "participant_joined") continue;
         const std::string pid = j.value("participant", "");
         if (pid.empty() || info_.participant(pid)) continue;
         Participant p;
@@ -241,7 +277,7 @@ Result<bool> Session::change_consent(const std::string& participant, const std::
                     fmt::format("consent_changed: \"consent\" must be granted, denied or unknown (got \"{}\")", consent));
     }
     who->consent = consent == "granted" ? Consent::granted : consent == "denied" ? Consent::denied : Consent::unknown;
-    const bool recordable = who->recordable();
+    const bool recordable = who->recordable(info_.policy);
     for (auto& s : streams_) {
         if (s.info.participant != participant || s.recorded == recordable) continue;
         if (recordable && !s.receiver->has_file()) {

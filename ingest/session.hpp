@@ -29,6 +29,8 @@ class PortPool;
 struct SessionSetup {
     Meeting meeting;
     std::vector<Participant> participants;
+    // The control API's "consent_policy"; nullopt: the recorder's per-context default.
+    std::optional<ConsentPolicy> policy;
 };
 
 struct StreamRequest {
@@ -66,7 +68,9 @@ struct SessionContext {
 class Session {
 public:
     // Creates raw/<id>/ with tracks/ and slides/, writes recording.json with a fresh clock
-    // anchor and registers the recording in the catalog (state recording).
+    // anchor and the consent policy (setup.policy, consenting when unset), registers the
+    // recording in the catalog (state recording) and audits it as "created" by "recorder"
+    // with the policy in the entry's details (docs/privacy.md "Audit trail").
     // Errc::already_exists when that recording id exists (same meeting, same millisecond).
     static Result<std::unique_ptr<Session>> create(SessionContext context, SessionSetup setup, WallTime now);
     Session(SessionContext context, RecordingInfo info, std::filesystem::path dir, EventLog events);   // by create()
@@ -91,7 +95,11 @@ public:
     // Appends events (each a JSON object with a string "type"; "t_us" defaults to `now`).
     // A participant_joined event for a new participant adds them to recording.json. A
     // consent_changed event {"participant", "consent"} takes effect from that instant: the
-    // participant's media is written only while they are a moderator or consenting.
+    // participant's media is written only while they are recordable under the session's
+    // policy; it is logged with "was" (the consent before it) so that the renderer knows
+    // every instant's consent. A chat event of a participant whose Exposure is `absent` at
+    // that instant (consent denied, or a pupil under teacher_only) is not stored at all
+    // (issue 9: their chat text appears nowhere, not even in raw/).
     Result<std::size_t> add_events(const std::vector<std::string>& events, WallTime now);
 
     // Pause (issue 3): appends recording_paused and from then on media is not written (counted
@@ -131,6 +139,7 @@ private:
     std::vector<Stream> streams_;
     int next_track_ = 1;
     bool paused_ = false;
+    std::uint64_t chat_dropped_ = 0; // chat events not stored: their sender is absent
 };
 
 } // namespace tafel::ingest

@@ -17,6 +17,19 @@
 namespace tafel::transcode {
 
 namespace {
+
+// Appends to the catalog's audit log when it keeps one (issue 9); a failure is logged and
+// changes nothing else. Details never hold names or error texts (docs/privacy.md).
+void audit(storage::Catalog& catalog, const std::string& worker, const char* action, const std::string& id,
+           std::string details) {
+    storage::AuditEntry entry;
+    entry.actor = worker;
+    entry.action = action;
+    entry.recording_id = id;
+    entry.details = std::move(details);
+    if (auto ok = catalog.append_audit(entry); !ok && ok.error().code != Errc::unsupported)
+        log::get("worker")->warn("audit entry {} for {}: {}", action, id, ok.error().describe());
+}
 constexpr const char* k_render = "render";
 
 void remove_stale_work_dirs(const storage::Layout& layout, const std::string& id, std::int64_t job) {
@@ -239,14 +252,12 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
         } else if (auto done = catalog.succeed(job.id, worker); !done) {
             result = std::unexpected(done.error());
         } else {
-            // Issue 9's audit trail; a failed append is logged, never undoes the publication.
-            storage::AuditEntry entry;
-            entry.actor = worker;
-            entry.action = "published";
-            entry.recording_id = id;
-            entry.details = fmt::format("{{\"job\": {}, \"duration_ms\": {}}}", job.id, *outcome);
-            if (auto audited = catalog.append_audit(entry); !audited && audited.error().code != Errc::unsupported)
-                log->warn("job {}: audit entry for {}: {}", job.id, id, audited.error().describe());
+            // Issue 9's audit trail: processed (the render), then published; a failed append
+            // is logged, never undoes the publication.
+            audit(catalog, worker, "processed", id,
+                  fmt::format("{{\"job\": {}, \"result\": \"succeeded\", \"duration_ms\": {}}}", job.id, *outcome));
+            audit(catalog, worker, "published", id,
+                  fmt::format("{{\"job\": {}, \"duration_ms\": {}}}", job.id, *outcome));
         }
         log->info("job {}: published {} ({} ms)", job.id, id, *outcome);
     } else {
@@ -259,6 +270,8 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
             if (after && *after && (*after)->state == storage::JobState::failed) {
                 (void)catalog.set_recording_state(id, storage::RecordingState::failed,
                                                   outcome.error().describe());
+                // A render that failed for good is processed too (issue 9): who tried, when.
+                audit(catalog, worker, "processed", id, fmt::format("{{\"job\": {}, \"result\": \"failed\"}}", job.id));
             } else {
                 (void)catalog.set_recording_state(id, storage::RecordingState::stopped);
             }

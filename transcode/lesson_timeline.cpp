@@ -30,13 +30,6 @@ std::optional<double> number_field(const json& j, const char* key) {
     return it->get<double>();
 }
 
-std::optional<ingest::Consent> parse_consent(const std::string& s) {
-    if (s == "granted") return ingest::Consent::granted;
-    if (s == "denied") return ingest::Consent::denied;
-    if (s == "unknown") return ingest::Consent::unknown;
-    return std::nullopt;
-}
-
 // "#RRGGBB" → 0xRRGGBB; black for anything else.
 std::uint32_t parse_colour(const std::string& s) {
     if (s.size() != 7 || s[0] != '#') return 0;
@@ -63,37 +56,46 @@ LessonTimeline LessonTimeline::build(const std::filesystem::path& recording_dir,
         logger->warn("recording {}: {} event at t_us={} skipped: {}", info.id, e.type, e.time.utc_us, why);
     };
 
-    // Pass 1: consent over time, needed to name chat lines in pass 2.
-    std::map<std::string, ingest::Role> roles;
-    for (const auto& p : info.participants) roles[p.id] = p.role;
+    // Pass 1: consent over time, needed to name (or drop) chat lines in pass 2.
+    t.policy_ = info.policy;
+    for (const auto& p : info.participants) t.roles_[p.id] = p.role;
     std::map<std::string, bool> changed; // participants with a consent_changed event
     std::map<std::string, bool> joined;  // participants with a participant_joined event
+    std::map<std::string, ingest::Consent> was; // consent before the first consent_changed
     for (const auto& e : events) {
         if (e.type != "consent_changed" && e.type != "participant_joined") continue;
         auto j = json::parse(e.json, nullptr, false);
         if (j.is_discarded() || !j.is_object()) continue; // reported in pass 2
         const auto pid = string_field(j, "participant");
-        const auto consent = parse_consent(string_field(j, "consent").value_or(""));
+        const auto consent = ingest::consent_from_string(string_field(j, "consent").value_or(""));
         if (!pid || !consent) continue;
         if (e.type == "participant_joined") {
-            if (auto role = string_field(j, "role"); role && !roles.contains(*pid)) {
-                roles[*pid] = *role == "moderator" ? ingest::Role::moderator : ingest::Role::viewer;
+            if (auto role = string_field(j, "role"); role && !t.roles_.contains(*pid)) {
+                t.roles_[*pid] = *role == "moderator" ? ingest::Role::moderator : ingest::Role::viewer;
             }
             if (changed.contains(*pid) || joined.contains(*pid)) continue; // a rejoin changes nothing
             joined[*pid] = true;
         } else {
+            // The recorder logs the consent before the change ("was"): the value in force from
+            // the start up to here, which recording.json no longer holds.
+            if (!changed.contains(*pid) && !joined.contains(*pid)) {
+                if (auto w = ingest::consent_from_string(string_field(j, "was").value_or(""))) was[*pid] = *w;
+            }
             changed[*pid] = true;
         }
-        const bool moderator = roles.contains(*pid) && roles[*pid] == ingest::Role::moderator;
-        t.recordable_[*pid].set(lesson_us_of(e.time, info.started), moderator || *consent == ingest::Consent::granted);
+        t.consents_[*pid].set(lesson_us_of(e.time, info.started), *consent);
     }
     for (const auto& p : info.participants) {
         // recording.json holds the latest consent: valid from the start only if it never
         // changed; someone who joined later counts from their participant_joined.
-        t.recordable_default_[p.id] =
-            p.role == ingest::Role::moderator || (!changed.contains(p.id) && !joined.contains(p.id) && p.recordable());
+        ingest::Consent before = ingest::Consent::unknown;
+        if (auto w = was.find(p.id); w != was.end())
+            before = w->second;
+        else if (!changed.contains(p.id) && !joined.contains(p.id))
+            before = p.consent;
+        t.consent_default_[p.id] = before;
     }
-    for (auto& [pid, steps] : t.recordable_) steps.sort();
+    for (auto& [pid, steps] : t.consents_) steps.sort();
 
     std::map<std::string, std::string> pseudonyms; // participant id → "Schüler·in N"
     std::map<std::string, PollCard> polls;         // by id, as started
@@ -268,10 +270,17 @@ LessonTimeline LessonTimeline::build(const std::filesystem::path& recording_dir,
             const std::string participant_id = string_field(j, "participant").value_or("");
             const ingest::Participant* p = info.participant(participant_id);
             std::string name;
-            if (t.recordable_at(participant_id, at)) {
+            const ingest::Exposure exposure = t.exposure_at(participant_id, at);
+            if (exposure == ingest::Exposure::absent) {
+                // Issue 9: a denied pupil's (or, teacher-only, any pupil's) chat text appears
+                // nowhere — not in the video, chat.json, pages or the API.
+                ++t.chat_dropped_;
+                continue;
+            }
+            if (exposure == ingest::Exposure::named) {
                 name = string_field(j, "name").value_or(p != nullptr ? p->name : participant_id);
             } else {
-                // Privacy by design: a pupil without consent never appears by name.
+                // Consent not known yet: the text is kept, never the name (issue 5 item 6).
                 auto [it, inserted] = pseudonyms.try_emplace(participant_id, "");
                 if (inserted) it->second = fmt::format("Schüler·in {}", pseudonyms.size());
                 name = it->second;
@@ -351,19 +360,35 @@ const PollCard* LessonTimeline::poll_at(std::int64_t lesson_us) const {
     return s == nullptr || !s->value ? nullptr : &*s->value;
 }
 
+ingest::Consent LessonTimeline::consent_at(const std::string& participant, std::int64_t lesson_us) const {
+    auto d = consent_default_.find(participant);
+    const ingest::Consent before = d != consent_default_.end() ? d->second : ingest::Consent::unknown;
+    auto it = consents_.find(participant);
+    return it == consents_.end() ? before : it->second.value_at(lesson_us, before);
+}
+
+ingest::Role LessonTimeline::role_of(const std::string& participant) const {
+    auto it = roles_.find(participant);
+    return it == roles_.end() ? ingest::Role::viewer : it->second;
+}
+
+ingest::Exposure LessonTimeline::exposure_at(const std::string& participant, std::int64_t lesson_us) const {
+    return ingest::exposure(role_of(participant), consent_at(participant, lesson_us), policy_);
+}
+
 bool LessonTimeline::recordable_at(const std::string& participant, std::int64_t lesson_us) const {
-    auto d = recordable_default_.find(participant);
-    const bool before = d != recordable_default_.end() && d->second;
-    auto it = recordable_.find(participant);
-    return it == recordable_.end() ? before : it->second.value_at(lesson_us, before);
+    return exposure_at(participant, lesson_us) == ingest::Exposure::named;
 }
 
 bool LessonTimeline::ever_recordable(const std::string& participant) const {
-    auto d = recordable_default_.find(participant);
-    if (d != recordable_default_.end() && d->second) return true;
-    auto it = recordable_.find(participant);
-    if (it == recordable_.end()) return false;
-    return std::any_of(it->second.steps().begin(), it->second.steps().end(), [](const auto& s) { return s.value; });
+    const ingest::Role role = role_of(participant);
+    auto named = [&](ingest::Consent c) { return ingest::exposure(role, c, policy_) == ingest::Exposure::named; };
+    auto d = consent_default_.find(participant);
+    if (named(d != consent_default_.end() ? d->second : ingest::Consent::unknown)) return true;
+    auto it = consents_.find(participant);
+    if (it == consents_.end()) return false;
+    return std::any_of(it->second.steps().begin(), it->second.steps().end(),
+                       [&](const auto& s) { return named(s.value); });
 }
 
 std::size_t LessonTimeline::chat_count_at(std::int64_t lesson_us) const {

@@ -6,13 +6,15 @@
 // participant's consent over time. Event fields: docs/architecture.md, "Contract: the raw
 // recording".
 //
-// Privacy (issue 5 item 6): a participant is recordable at t when a moderator or consenting
-// at t. consent_changed takes effect from its instant. Before a participant's first
+// Privacy (issue 5 item 6, issue 9 items 1-2, docs/privacy.md "Consent policies"): what of a
+// participant the lesson shows at t is ingest::exposure(role, consent at t, the recording's
+// policy). consent_changed takes effect from its instant. Before a participant's first
 // consent_changed, the consent of their participant_joined event counts if one was logged;
-// otherwise recording.json's consent if they never changed it — recording.json holds the
-// latest value, so for someone who changed it the earlier value is unknown and counts as
-// "not consenting" (privacy first). Chat names of lines sent while not recordable are
-// replaced by "Schüler·in N", N numbered per participant in order of first such line.
+// otherwise the first change's "was" (logged by the recorder), else recording.json's consent
+// if they never changed it — recording.json holds the latest value, so without "was" the
+// earlier value is unknown (privacy first: never "granted"). Chat lines sent while
+// Exposure::absent are dropped; while Exposure::pseudonym their name is replaced by
+// "Schüler·in N", N numbered per participant in order of first such line.
 #include "ingest/raw_recording.hpp"
 #include "transcode/chat_panel.hpp"
 #include "transcode/poll_card.hpp"
@@ -72,7 +74,10 @@ public:
     std::vector<std::string> talking_at(std::int64_t lesson_us) const;
     // The poll results card shown at `lesson_us` (from poll_results to poll_ended).
     const PollCard* poll_at(std::int64_t lesson_us) const;
+    // Media, name and chat of `participant` at `lesson_us` (Exposure::named: recordable).
+    ingest::Exposure exposure_at(const std::string& participant, std::int64_t lesson_us) const;
     bool recordable_at(const std::string& participant, std::int64_t lesson_us) const;
+    ingest::Consent consent_at(const std::string& participant, std::int64_t lesson_us) const;
     // Whether `participant` is recordable at any time of the lesson (their media is read at all).
     bool ever_recordable(const std::string& participant) const;
     // How many chat lines (oldest first) have been sent at or before `lesson_us`.
@@ -83,6 +88,9 @@ public:
     const std::vector<Chapter>& chapters() const { return chapters_; } // `chapter` events only
     const std::vector<ScreenShareSpan>& screenshares() const { return shares_; }
     std::uint64_t skipped_events() const { return skipped_; }
+    // Chat lines left out because their sender was Exposure::absent then.
+    std::uint64_t dropped_chat() const { return chat_dropped_; }
+    ConsentPolicy policy() const { return policy_; }
 
 private:
     std::vector<SlideChange> slides_; // sorted by time (stable: later events win at a tie)
@@ -93,11 +101,16 @@ private:
     std::map<std::string, Steps<bool>> webcams_;
     std::map<std::string, Steps<bool>> talking_;
     Steps<std::optional<PollCard>> polls_;
-    std::map<std::string, Steps<bool>> recordable_;
-    std::map<std::string, bool> recordable_default_;
+    ingest::Role role_of(const std::string& participant) const;
+
+    ConsentPolicy policy_ = ConsentPolicy::consenting;
+    std::map<std::string, ingest::Role> roles_;
+    std::map<std::string, Steps<ingest::Consent>> consents_;
+    std::map<std::string, ingest::Consent> consent_default_;
     std::vector<ChatLine> chat_;      // sorted by time
     std::vector<Chapter> chapters_;
     std::uint64_t skipped_ = 0;
+    std::uint64_t chat_dropped_ = 0;
 };
 
 } // namespace tafel::transcode

@@ -10,11 +10,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 using namespace std::chrono_literals;
+using tafel::test::ChildProcess;
 using tafel::test::run_command;
 namespace fs = std::filesystem;
 
@@ -136,4 +139,68 @@ TEST_CASE("tafel recordings delete, gc, audit, verify and export", "[e2e]") {
     CHECK_THAT(only.out, !Catch::Contains("doomed"));
     // There is no command that changes or removes an entry.
     CHECK(tafel_cmd(dir, {"audit", "delete"}).status != 0);
+}
+
+TEST_CASE("tafel recordings share prints a signed link the player accepts - audited as shared", "[e2e]") {
+    DataDir dir;
+    const tafel::storage::Layout layout(dir.path);
+    {
+        auto catalog = tafel::storage::Catalog::open("sqlite:" + (dir.path / "tafel.db").string()).value();
+        tafel::storage::RecordingRow r;
+        r.id = "shared-lesson";
+        r.meeting_id = "m-shared";
+        r.title = "Bio 6a";
+        r.context = "klasse-6a";
+        r.state = tafel::storage::RecordingState::published;
+        r.started_utc_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        REQUIRE(catalog->put_recording(r).has_value());
+        auto work = layout.make_work_dir(r.id, "1").value();
+        write_file(work / "lesson.webm", "webm");
+        write_file(work / "chat.json", "[]");
+        write_file(work / "manifest.json", nlohmann::json{{"id", r.id}, {"title", r.title}}.dump());
+        REQUIRE(layout.publish(work, r.id).has_value());
+    }
+    // Open access: a link would grant nothing, so none is issued and nothing is audited.
+    auto open = tafel_cmd(dir, {"recordings", "share", "shared-lesson"});
+    CHECK(open.status != 0); // (the reason goes to stderr; the audit below has no entry for it)
+
+    const fs::path config = dir.path / "tafel.json";
+    write_file(config, R"({"secret": "s3cret-for-links", "public_url": "http://school.example/tafel/"})");
+    auto shared = tafel_cmd(dir, {"recordings", "share", "shared-lesson", "--days", "3", "--config", config.string()});
+    INFO(shared.out);
+    REQUIRE(shared.status == 0);
+    std::smatch m;
+    const std::string out = shared.out;
+    REQUIRE(std::regex_search(out, m, std::regex(R"(http://school\.example/tafel/r/shared-lesson\?token=(\S+))")));
+    const std::string token = m[1];
+    CHECK(tafel_cmd(dir, {"recordings", "share", "no-such", "--config", config.string()}).status != 0);
+
+    // The player with the same secret opens the page with that token, and refuses it without.
+    ChildProcess serve(
+        {TAFEL_EXECUTABLE, "serve", "--data-dir", dir.path.string(), "--player-port", "0", "--config", config.string()},
+        (dir.path / "serve.log").string());
+    const auto line = serve.wait_for_line("recordings at", 60s);
+    REQUIRE(line);
+    std::smatch pm;
+    REQUIRE(std::regex_search(*line, pm, std::regex(R"(:(\d+)/)")));
+    const std::string base = fmt::format("http://127.0.0.1:{}/r/shared-lesson", pm[1].str());
+    auto code = [](const std::string& url) {
+        return run_command({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30", url}).out;
+    };
+    CHECK(code(base + "?token=" + token) == "200");
+    CHECK(code(base) == "403");
+    CHECK(serve.stop(SIGTERM, 30s) == 0);
+
+    auto audit = tafel_cmd(dir, {"audit", "--json", "--action", "shared"});
+    REQUIRE(audit.status == 0);
+    std::vector<nlohmann::json> entries;
+    std::istringstream lines(audit.out);
+    for (std::string l; std::getline(lines, l);) entries.push_back(nlohmann::json::parse(l));
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].at("recording") == "shared-lesson");
+    CHECK(entries[0].at("actor").get<std::string>().starts_with("cli:"));
+    CHECK(entries[0].at("details").at("role") == "viewer");
+    CHECK(entries[0].at("details").at("expires_unix_s").get<std::int64_t>() > 0);
 }

@@ -58,9 +58,11 @@ TEST_CASE("recording.json round-trips every field in the documented format", "[u
     CHECK(back->anchor.arrival == info.anchor.arrival);
     CHECK(back->anchor.wall == info.anchor.wall);
     REQUIRE(back->participants.size() == 3);
-    CHECK(back->participant("teacher")->recordable());
-    CHECK(back->participant("pupil1")->recordable());
-    CHECK_FALSE(back->participant("pupil2")->recordable());
+    CHECK(back->policy == ConsentPolicy::consenting);
+    CHECK(j["consent_policy"] == "consenting");
+    CHECK(back->participant("teacher")->recordable(back->policy));
+    CHECK(back->participant("pupil1")->recordable(back->policy));
+    CHECK_FALSE(back->participant("pupil2")->recordable(back->policy));
     CHECK(back->participant("nobody") == nullptr);
     REQUIRE(back->tracks.size() == 2);
     CHECK(back->tracks[1].kind == MediaKind::audio);
@@ -71,6 +73,15 @@ TEST_CASE("recording.json round-trips every field in the documented format", "[u
     REQUIRE(back->decks.size() == 1);
     CHECK(back->decks[0].pages == 6);
     CHECK(back->decks[0].name == "Brüche.pdf");
+
+    info.policy = ConsentPolicy::teacher_only;
+    REQUIRE(write_recording_info(dir.path(), info));
+    auto teacher_only = read_recording_info(dir.path());
+    REQUIRE(teacher_only);
+    CHECK(teacher_only->policy == ConsentPolicy::teacher_only);
+    CHECK(teacher_only->participant("teacher")->recordable(teacher_only->policy));
+    CHECK_FALSE(teacher_only->participant("pupil1")->recordable(teacher_only->policy)); // consent granted
+    info.policy = ConsentPolicy::consenting;
 
     info.stopped = WallTime{1'700'000'120'000'000};
     REQUIRE(write_recording_info(dir.path(), info));
@@ -151,4 +162,34 @@ TEST_CASE("events.jsonl: a torn last line is dropped, a bad line elsewhere names
     events = read_events(dir.path());
     REQUIRE_FALSE(events);
     CHECK_THAT(events.error().message, Catch::Contains(":2") && Catch::Contains("t_us"));
+}
+
+TEST_CASE("exposure: what of a participant a recording may hold, by role, consent and policy", "[unit][ingest][raw]") {
+    using enum Consent;
+    CHECK(exposure(Role::moderator, denied, ConsentPolicy::consenting) == Exposure::named);
+    CHECK(exposure(Role::moderator, unknown, ConsentPolicy::teacher_only) == Exposure::named);
+    CHECK(exposure(Role::viewer, granted, ConsentPolicy::consenting) == Exposure::named);
+    CHECK(exposure(Role::viewer, unknown, ConsentPolicy::consenting) == Exposure::pseudonym);
+    CHECK(exposure(Role::viewer, denied, ConsentPolicy::consenting) == Exposure::absent);
+    CHECK(exposure(Role::viewer, granted, ConsentPolicy::teacher_only) == Exposure::absent);
+    CHECK(exposure(Role::viewer, unknown, ConsentPolicy::teacher_only) == Exposure::absent);
+}
+
+TEST_CASE("recording.json without consent_policy reads as consenting, an unknown one is an error naming it",
+          "[unit][ingest][raw]") {
+    test::TempDir dir("raw-policy");
+    REQUIRE(write_recording_info(dir.path(), sample()));
+    std::ifstream in(dir.path() / "recording.json");
+    auto j = nlohmann::json::parse(in);
+    j.erase("consent_policy");
+    write_text(dir.path() / "recording.json", j.dump());
+    auto old = read_recording_info(dir.path());
+    REQUIRE(old);
+    CHECK(old->policy == ConsentPolicy::consenting);
+    j["consent_policy"] = "everyone";
+    write_text(dir.path() / "recording.json", j.dump());
+    auto bad = read_recording_info(dir.path());
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error().message, Catch::Contains("consent_policy"));
+    CHECK_THAT(bad.error().message, Catch::Contains("everyone"));
 }

@@ -56,7 +56,8 @@ TEST_CASE("timeline: the slide shown at t is the latest slide event before it", 
     CHECK(empty.slide_at(5'000'000) == nullptr);
 }
 
-TEST_CASE("timeline: chat in time order - pupils without consent are pseudonymised", "[unit]") {
+TEST_CASE("timeline: chat in time order - denied pupils' lines are dropped, unknown consent is pseudonymised",
+          "[unit]") {
     std::vector<ingest::Event> events{
         event(20'000, "chat", R"("participant":"p2","name":"Lea","text":"Ich auch nicht")"),
         event(12'000, "chat", R"("participant":"p1","name":"Jonas","text":"Ich verstehe das nicht")"),
@@ -65,23 +66,27 @@ TEST_CASE("timeline: chat in time order - pupils without consent are pseudonymis
         event(27'000, "chat", R"("participant":"p2","name":"Lea","text":"Jetzt ja")"),
         event(28'000, "chat", R"("participant":"p1","name":"Jonas")"), // no text: skipped
     };
+    events.push_back(event(29'000, "chat", R"("participant":"p3","name":"Ali","text":"Noch eine Frage")"));
     const auto t = LessonTimeline::build("/raw/rec1", lesson(), events);
-    REQUIRE(t.chat().size() == 5);
+    REQUIRE(t.chat().size() == 4);
     CHECK(t.chat()[0].t_ms == 12'000);
     CHECK(t.chat()[0].name == "Jonas");
-    CHECK(t.chat()[1].name == "Schüler·in 1");   // Lea denied consent
-    CHECK(t.chat()[2].name == "Frau Müller");
-    CHECK(t.chat()[2].text == "Schaut auf Folie 2 😊");
-    CHECK(t.chat()[3].name == "Schüler·in 2");   // Ali: consent unknown
-    CHECK(t.chat()[4].name == "Schüler·in 1");   // the same pupil keeps her pseudonym
-    for (const auto& line : t.chat()) {
+    CHECK(t.chat()[1].name == "Frau Müller");
+    CHECK(t.chat()[1].text == "Schaut auf Folie 2 😊");
+    CHECK(t.chat()[2].name == "Schüler·in 1"); // Ali: consent unknown, his text under a pseudonym
+    CHECK(t.chat()[2].text == "Danke");
+    CHECK(t.chat()[3].name == "Schüler·in 1"); // the same pupil keeps his pseudonym
+    for (const auto& line : t.chat()) {        // Lea denied: neither her name nor her text
         CHECK(line.name.find("Lea") == std::string::npos);
         CHECK(line.name.find("Ali") == std::string::npos);
+        CHECK(line.text != "Ich auch nicht");
+        CHECK(line.text != "Jetzt ja");
     }
+    CHECK(t.dropped_chat() == 2);
     CHECK(t.chat_count_at(0) == 0);
     CHECK(t.chat_count_at(11'999'999) == 0);
     CHECK(t.chat_count_at(12'000'000) == 1);
-    CHECK(t.chat_count_at(26'500'000) == 4);
+    CHECK(t.chat_count_at(26'500'000) == 3);
     CHECK(t.skipped_events() == 1);
 }
 
@@ -202,10 +207,61 @@ TEST_CASE("timeline: consent changes take effect from their instant", "[unit]") 
     CHECK(t.recordable_at("p9", 5'500'000));
     CHECK(t.recordable_at("teacher", 7'000'000));  // moderators always
     CHECK(t.recordable_at("p2", 0) == false);
-    REQUIRE(t.chat().size() == 3);
-    CHECK(t.chat()[0].name == "Schüler·in 1");
-    CHECK(t.chat()[1].name == "Schüler·in 1");
-    CHECK(t.chat()[2].name == "Ali");              // after his consent: his name
+    REQUIRE(t.chat().size() == 2);
+    CHECK(t.chat()[0].name == "Schüler·in 1"); // Jonas before his change: consent unknown
+    CHECK(t.chat()[0].text == "eins");
+    CHECK(t.chat()[1].name == "Ali"); // after his consent: his name
+    CHECK(t.dropped_chat() == 1);     // "zwei": sent while denied
+}
+
+TEST_CASE("timeline: the recorder's was field gives the consent before the first change", "[unit]") {
+    std::vector<ingest::Event> events{
+        event(1'000, "chat", R"("participant":"p1","name":"Jonas","text":"eins")"),
+        event(2'000, "consent_changed", R"("participant":"p1","consent":"granted","was":"denied")"),
+        event(3'000, "chat", R"("participant":"p1","name":"Jonas","text":"zwei")"),
+        event(4'000, "consent_changed", R"("participant":"p3","consent":"denied","was":"granted")"),
+    };
+    auto info = lesson();
+    info.participants[1].consent = ingest::Consent::granted; // the latest values
+    info.participants[3].consent = ingest::Consent::denied;
+    const auto t = LessonTimeline::build("/raw/rec1", info, events);
+    CHECK(t.consent_at("p1", 1'999'999) == ingest::Consent::denied);
+    CHECK_FALSE(t.recordable_at("p1", 1'000'000));
+    CHECK(t.recordable_at("p1", 2'000'000));
+    CHECK(t.recordable_at("p3", 3'999'999)); // granted until his change
+    CHECK_FALSE(t.recordable_at("p3", 4'000'000));
+    REQUIRE(t.chat().size() == 1); // "eins" was sent while denied
+    CHECK(t.chat()[0].name == "Jonas");
+    CHECK(t.chat()[0].text == "zwei");
+}
+
+TEST_CASE("timeline: teacher_only - only moderators are recorded, whatever pupils consent to", "[unit]") {
+    std::vector<ingest::Event> events{
+        event(1'000, "chat", R"("participant":"p1","name":"Jonas","text":"eins")"),
+        event(2'000, "chat", R"("participant":"teacher","name":"Frau Müller","text":"Guten Morgen")"),
+        event(3'000, "chat", R"("participant":"p3","name":"Ali","text":"drei")"),
+        event(4'000, "consent_changed", R"("participant":"p3","consent":"granted","was":"unknown")"),
+        event(5'000, "chat", R"("participant":"p3","name":"Ali","text":"vier")"),
+        event(6'000, "chat", R"("participant":"nobody","name":"Gast","text":"fünf")"),
+    };
+    auto info = lesson();
+    info.policy = ConsentPolicy::teacher_only;
+    const auto t = LessonTimeline::build("/raw/rec1", info, events);
+    CHECK(t.policy() == ConsentPolicy::teacher_only);
+    CHECK(t.recordable_at("teacher", 0));
+    CHECK(t.ever_recordable("teacher"));
+    CHECK_FALSE(t.recordable_at("p1", 0)); // consent granted, still not recorded
+    CHECK_FALSE(t.ever_recordable("p1"));
+    CHECK_FALSE(t.ever_recordable("p3"));
+    CHECK(t.exposure_at("p1", 0) == ingest::Exposure::absent);
+    REQUIRE(t.chat().size() == 1);
+    CHECK(t.chat()[0].name == "Frau Müller");
+    CHECK(t.dropped_chat() == 4);
+    // The same lesson under the default policy: Jonas is recorded.
+    info.policy = ConsentPolicy::consenting;
+    const auto c = LessonTimeline::build("/raw/rec1", info, events);
+    CHECK(c.recordable_at("p1", 0));
+    CHECK(c.chat().size() == 5); // Gast (unknown id): pseudonym
 }
 
 TEST_CASE("timeline: a consent granted during the lesson, logged at join, counts from the join", "[unit]") {
@@ -220,7 +276,7 @@ TEST_CASE("timeline: a consent granted during the lesson, logged at join, counts
     const auto t = LessonTimeline::build("/raw/rec1", info, events);
     CHECK(t.recordable_at("p1", 2'999'999));
     CHECK_FALSE(t.recordable_at("p1", 3'000'000));
-    REQUIRE(t.chat().size() == 2);
+    REQUIRE(t.chat().size() == 1);
     CHECK(t.chat()[0].name == "Jonas");
-    CHECK(t.chat()[1].name == "Schüler·in 1");      // pseudonym from the change on
+    CHECK(t.chat()[0].text == "eins"); // "zwei" came after the denial: dropped
 }

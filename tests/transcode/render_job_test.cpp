@@ -67,6 +67,7 @@ std::filesystem::path make_recording(const std::filesystem::path& root, bool sto
         {"teacher", "Frau Müller", ingest::Role::moderator, ingest::Consent::unknown},
         {"p1", "Jonas", ingest::Role::viewer, ingest::Consent::granted},
         {"p2", "Lea", ingest::Role::viewer, ingest::Consent::denied},
+        {"p3", "Ali", ingest::Role::viewer, ingest::Consent::unknown},
     };
     info.tracks = {track("t1", ingest::MediaKind::video, "teacher", 40000),
                    track("t2", ingest::MediaKind::audio, "teacher", 40002),
@@ -87,7 +88,8 @@ std::filesystem::path make_recording(const std::filesystem::path& root, bool sto
     };
     line(0, {{"type", "slide"}, {"deck", "d1"}, {"page", 1}});
     line(1'000'000, {{"type", "chat"}, {"participant", "p1"}, {"name", "Jonas"}, {"text", "Hallo 👋"}});
-    line(1'500'000, {{"type", "chat"}, {"participant", "p2"}, {"name", "Lea"}, {"text", "Ich sehe nichts"}});
+    line(1'500'000, {{"type", "chat"}, {"participant", "p2"}, {"name", "Lea"}, {"text", "Geheimnis von Lea"}});
+    line(1'600'000, {{"type", "chat"}, {"participant", "p3"}, {"name", "Ali"}, {"text", "Ich sehe nichts"}});
     line(2'000'000, {{"type", "slide"}, {"deck", "d1"}, {"page", 2}});
     line(2'500'000, {{"type", "whiteboard_draw"}, {"shape", "line"}});
     return dir;
@@ -186,8 +188,9 @@ TEST_CASE("render_recording turns a raw recording into a checked lesson video", 
         CHECK(chat[0]["t_ms"] == 1000);
         CHECK(chat[0]["name"] == "Jonas");
         CHECK(chat[0]["text"] == "Hallo 👋");
-        CHECK(chat[1]["t_ms"] == 1500);
-        CHECK(chat[1]["name"] == "Schüler·in 1");
+        CHECK(chat[1]["t_ms"] == 1600);
+        CHECK(chat[1]["name"] == "Schüler·in 1");                  // Ali: consent unknown
+        CHECK(chat.dump().find("Geheimnis") == std::string::npos); // Lea denied: her line is dropped
 
         std::ifstream manifest_file(out / "manifest.json");
         const auto m = nlohmann::json::parse(manifest_file);
@@ -291,7 +294,7 @@ TEST_CASE("render_recording cuts paused spans from video and audio alike", "[int
         CHECK(tone_level(pcm, 1000, 1.1, 2.3) == Approx(0.3).margin(0.08));
         CHECK(tone_level(pcm, 440, 0.1, 2.3) == Approx(0.3).margin(0.08));
     }
-    {   // chat times are output times: Lea wrote during the pause, shown at the resume
+    { // chat times are output times: Ali wrote during the pause, shown at the resume
         std::ifstream chat_file(out / "chat.json");
         const auto chat = nlohmann::json::parse(chat_file);
         REQUIRE(chat.size() == 2);

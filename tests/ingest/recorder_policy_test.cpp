@@ -1,0 +1,204 @@
+// Issue 9 items 1-3: the consent policy per context and per session. Under teacher_only a
+// pupil's media is never written even with consent granted; a pupil whose consent is denied
+// (or any pupil under teacher_only) has no chat line in events.jsonl; the policy is in
+// recording.json and in the catalog's "created" audit entry. Real sockets, a real SQLite
+// catalog.
+#include "http_client.hpp"
+#include "ingest/raw_recording.hpp"
+#include "ingest/recorder.hpp"
+#include "packet_builder.hpp"
+#include "storage/catalog.hpp"
+#include "storage/layout.hpp"
+#include "temp_dir.hpp"
+
+#include <boost/asio/ip/udp.hpp>
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace tafel;
+using namespace tafel::ingest;
+using nlohmann::json;
+namespace net = boost::asio;
+
+namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+json session_request(const std::string& meeting, const std::string& context, const std::string& policy) {
+    json j = {{"meeting_id", meeting},
+              {"name", "Physik 9"},
+              {"context", context},
+              {"participants",
+               {{{"id", "teacher"}, {"name", "Frau Kurz"}, {"role", "moderator"}, {"consent", "unknown"}},
+                {{"id", "paula"}, {"name", "Paula Zustimmer"}, {"role", "viewer"}, {"consent", "granted"}},
+                {{"id", "dora"}, {"name", "Dora Ablehner"}, {"role", "viewer"}, {"consent", "denied"}},
+                {{"id", "udo"}, {"name", "Udo Unbekannt"}, {"role", "viewer"}, {"consent", "unknown"}}}}};
+    if (!policy.empty()) j["consent_policy"] = policy;
+    return j;
+}
+
+json chat(const std::string& who, const std::string& text) {
+    return {{"type", "chat"}, {"participant", who}, {"name", who}, {"text", text}};
+}
+
+} // namespace
+
+TEST_CASE("teacher_only session: a consenting pupil's media and chat are never written",
+          "[integration][ingest][recorder]") {
+    test::TempDir dir("recorder-policy");
+    const storage::Layout layout(dir.path());
+    auto catalog = storage::Catalog::open("sqlite:" + (dir.path() / "tafel.db").string());
+    REQUIRE(catalog);
+    auto recorder = Recorder::create(RecorderOptions{"127.0.0.1", 0, 46140, 46199}, **catalog, layout);
+    REQUIRE(recorder);
+    REQUIRE((*recorder)->start());
+    const std::uint16_t port = (*recorder)->control_port();
+    const auto created = test::http_post(port, "/api/v1/sessions", session_request("policy-t", "9a", "teacher_only"));
+    REQUIRE(created.status == 201);
+    const std::string id = created.json()["id"];
+    const std::string base = "/api/v1/sessions/" + id;
+    CHECK(test::http_get(port, base).json()["consent_policy"] == "teacher_only");
+
+    const json audio = {
+        {"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"channels", 2}};
+    json pupil_req = audio;
+    pupil_req["participant"] = "paula";
+    json teacher_req = audio;
+    teacher_req["participant"] = "teacher";
+    const auto pupil = test::http_post(port, base + "/streams", pupil_req);
+    REQUIRE(pupil.status == 201);
+    CHECK(pupil.json()["recorded"] == false); // consent granted, but the policy says teacher only
+    const auto teacher = test::http_post(port, base + "/streams", teacher_req);
+    REQUIRE(teacher.status == 201);
+
+    net::io_context io;
+    net::ip::udp::socket sender(io, net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    const net::ip::udp::endpoint to_pupil(net::ip::make_address("127.0.0.1"), pupil.json()["port"]);
+    const net::ip::udp::endpoint to_teacher(net::ip::make_address("127.0.0.1"), teacher.json()["port"]);
+    std::uint16_t seq = 0;
+    auto send_five = [&] {
+        for (int i = 0; i < 5; ++i) {
+            test::RtpFields f;
+            f.payload_type = 111;
+            f.seq = seq++;
+            sender.send_to(net::buffer(test::rtp(f, {0xfc, 0x01})), to_pupil);
+            sender.send_to(net::buffer(test::rtp(f, {0xfc, 0x02})), to_teacher);
+        }
+    };
+    auto track = [&](int i) { return test::http_get(port, base).json()["tracks"][i]; };
+    send_five();
+    REQUIRE(test::wait_until(
+        [&] { return track(0)["dropped_by_reason"]["not_recordable"] == 5 && track(1)["packets"] == 5; }));
+    // A consent granted again changes nothing under teacher_only.
+    REQUIRE(test::http_post(port, base + "/events",
+                            {{"type", "consent_changed"}, {"participant", "paula"}, {"consent", "granted"}})
+                .status == 202);
+    CHECK(track(0)["recorded"] == false);
+    send_five();
+    REQUIRE(test::wait_until(
+        [&] { return track(0)["dropped_by_reason"]["not_recordable"] == 10 && track(1)["packets"] == 10; }));
+    CHECK(track(0)["packets"] == 0);
+    for (const auto& [who, text] : std::vector<std::pair<std::string, std::string>>{
+             {"paula", "Paulas Frage"}, {"udo", "Udos Frage"}, {"teacher", "Lehrerinnen-Antwort"}}) {
+        REQUIRE(test::http_post(port, base + "/events", chat(who, text)).status == 202);
+    }
+    REQUIRE(test::http_post(port, base + "/stop", json::object()).status == 200);
+    (*recorder)->stop();
+
+    const auto raw = layout.raw_dir(id);
+    auto info = read_recording_info(raw);
+    REQUIRE(info);
+    CHECK(info->policy == ConsentPolicy::teacher_only);
+    CHECK(json::parse(read_text(raw / "recording.json"))["consent_policy"] == "teacher_only");
+    REQUIRE(info->tracks.size() == 1); // the teacher's only
+    CHECK(info->tracks[0].participant == "teacher");
+    CHECK_FALSE(std::filesystem::exists(raw / "tracks" / "t1.pcap"));
+    const std::string events = read_text(raw / "events.jsonl");
+    CHECK(events.find("Lehrerinnen-Antwort") != std::string::npos);
+    CHECK(events.find("Paulas Frage") == std::string::npos);
+    CHECK(events.find("Udos Frage") == std::string::npos);
+
+    auto audit = (*catalog)->audit(storage::AuditFilter{id, "created"});
+    REQUIRE(audit);
+    REQUIRE(audit->size() == 1);
+    CHECK((*audit)[0].actor == "recorder");
+    CHECK(json::parse((*audit)[0].details)["consent_policy"] == "teacher_only");
+    CHECK((*audit)[0].details.find("Paula") == std::string::npos); // no names in the audit log
+}
+
+TEST_CASE("the context's consent policy applies when a session names none, and denied chat is not stored",
+          "[integration][ingest][recorder]") {
+    test::TempDir dir("recorder-policy-ctx");
+    const storage::Layout layout(dir.path());
+    auto catalog = storage::Catalog::open("sqlite:" + (dir.path() / "tafel.db").string());
+    REQUIRE(catalog);
+    RecorderOptions options{"127.0.0.1", 0, 46200, 46259};
+    auto policies = ConsentPolicies::parse("consenting", "klasse-5a=teacher_only");
+    REQUIRE(policies);
+    options.consent_policies = *policies;
+    auto recorder = Recorder::create(options, **catalog, layout);
+    REQUIRE(recorder);
+    REQUIRE((*recorder)->start());
+    const std::uint16_t port = (*recorder)->control_port();
+
+    const auto in_5a = test::http_post(port, "/api/v1/sessions", session_request("ctx-5a", "klasse-5a", ""));
+    REQUIRE(in_5a.status == 201);
+    CHECK(test::http_get(port, "/api/v1/sessions/" + in_5a.json()["id"].get<std::string>()).json()["consent_policy"] ==
+          "teacher_only");
+    // A session may choose for itself (the portal's teacher-only switch, or back).
+    const auto chosen =
+        test::http_post(port, "/api/v1/sessions", session_request("ctx-5a-b", "klasse-5a", "consenting"));
+    REQUIRE(chosen.status == 201);
+    CHECK(test::http_get(port, "/api/v1/sessions/" + chosen.json()["id"].get<std::string>()).json()["consent_policy"] ==
+          "consenting");
+    const auto bad = test::http_post(port, "/api/v1/sessions", session_request("ctx-bad", "x", "nobody"));
+    CHECK(bad.status == 400);
+    CHECK(bad.text.find("consent_policy") != std::string::npos);
+
+    const auto other = test::http_post(port, "/api/v1/sessions", session_request("ctx-7c", "klasse-7c", ""));
+    REQUIRE(other.status == 201);
+    const std::string id = other.json()["id"];
+    const std::string base = "/api/v1/sessions/" + id;
+    CHECK(test::http_get(port, base).json()["consent_policy"] == "consenting");
+    for (const auto& [who, text] : std::vector<std::pair<std::string, std::string>>{
+             {"dora", "Doras erste Zeile"}, {"udo", "Udos Zeile"}, {"paula", "Paulas Zeile"}}) {
+        REQUIRE(test::http_post(port, base + "/events", chat(who, text)).status == 202);
+    }
+    // Dora grants consent mid-lesson: her later lines are stored; Paula withdraws hers.
+    REQUIRE(test::http_post(port, base + "/events",
+                            {{"type", "consent_changed"}, {"participant", "dora"}, {"consent", "granted"}})
+                .status == 202);
+    REQUIRE(test::http_post(port, base + "/events",
+                            {{"type", "consent_changed"}, {"participant", "paula"}, {"consent", "denied"}})
+                .status == 202);
+    REQUIRE(test::http_post(port, base + "/events", chat("dora", "Doras zweite Zeile")).status == 202);
+    REQUIRE(test::http_post(port, base + "/events", chat("paula", "Paulas Widerruf-Zeile")).status == 202);
+    REQUIRE(test::http_post(port, base + "/stop", json::object()).status == 200);
+    (*recorder)->stop();
+
+    const auto raw = layout.raw_dir(id);
+    const std::string events = read_text(raw / "events.jsonl");
+    CHECK(events.find("Doras erste Zeile") == std::string::npos); // denied at that instant
+    CHECK(events.find("Udos Zeile") != std::string::npos);        // unknown: kept (pseudonym later)
+    CHECK(events.find("Paulas Zeile") != std::string::npos);
+    CHECK(events.find("Doras zweite Zeile") != std::string::npos);
+    CHECK(events.find("Paulas Widerruf-Zeile") == std::string::npos);
+    // Each consent change carries the consent before it, for the renderer's timeline.
+    auto logged = read_events(raw);
+    REQUIRE(logged);
+    int changes = 0;
+    for (const auto& e : *logged) {
+        if (e.type != "consent_changed") continue;
+        const auto j = json::parse(e.json);
+        CHECK(j["was"] == (j["participant"] == "dora" ? "denied" : "granted"));
+        ++changes;
+    }
+    CHECK(changes == 2);
+}
