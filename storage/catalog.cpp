@@ -35,7 +35,7 @@ constexpr std::array<std::pair<JobState, std::string_view>, 5> k_job_states{{
 constexpr std::string_view k_sqlite_scheme = "sqlite:";
 constexpr std::array<std::string_view, 2> k_postgres_schemes{"postgresql://", "postgres://"};
 
-constexpr std::array<std::string_view, 4> k_light_kinds{"publish", "audio", "chapters", "thumbnails"};
+constexpr std::array<std::string_view, 5> k_light_kinds{"preview", "publish", "audio", "chapters", "thumbnails"};
 
 } // namespace
 
@@ -154,6 +154,17 @@ Result<void> Catalog::set_delete_after(const std::string& id, std::int64_t) {
 
 Result<void> Catalog::set_sizes(const std::string& id, std::int64_t, std::int64_t) {
     return tafel::fail(Errc::unsupported, fmt::format("recording {}: this catalog has no disk accounting", id));
+}
+
+Result<void> Catalog::mark_parts_ready(const std::string& id, unsigned) {
+    return tafel::fail(Errc::unsupported, fmt::format("recording {}: this catalog keeps no ready parts", id));
+}
+
+std::vector<std::string> part_names(unsigned parts) {
+    std::vector<std::string> names;
+    if ((parts & k_part_audio) != 0) names.emplace_back("audio");
+    if ((parts & k_part_video) != 0) names.emplace_back("video");
+    return names;
 }
 
 Result<void> Catalog::set_recording_meta(const std::string& id, const std::map<std::string, std::string>&) {

@@ -34,7 +34,17 @@ struct RecordingRow {
     std::int64_t delete_after_utc_us = 0;   // 0: not set yet (the retention sweep stamps it)
     std::int64_t raw_bytes = 0;             // raw/<id>/ on disk, as last measured
     std::int64_t published_bytes = 0;       // published/<id>/ on disk, as last measured
+    // Progressive publishing (issue 6): the parts of published/<id>/ viewers may play, a
+    // mask of k_part_audio | k_part_video; mark_parts_ready()'s alone, only ever grows.
+    unsigned ready_parts = 0;
 };
+
+// The parts of a published recording. The audio-only preview (audio, chapters, chat) is
+// published within seconds of the recording's render job starting; the video follows.
+inline constexpr unsigned k_part_audio = 1;
+inline constexpr unsigned k_part_video = 2;
+// "audio", "video" for the bits set, in that order (the JSON API's "parts").
+std::vector<std::string> part_names(unsigned parts);
 
 // One entry of the append-only audit log: who did what to which recording, when. Details is
 // a JSON object text (never a pupil's name: ids, sizes, reasons).
@@ -187,6 +197,11 @@ public:
     // not_found for no such recording.
     virtual Result<void> set_delete_after(const std::string& id, std::int64_t delete_after_utc_us);
     virtual Result<void> set_sizes(const std::string& id, std::int64_t raw_bytes, std::int64_t published_bytes);
+
+    // Progressive publishing (issue 6): adds `parts` (k_part_*) to the recording's ready
+    // parts in one atomic statement (`ready_parts | parts`), so that a preview finishing after
+    // the full render cannot take the video away. not_found for no such recording.
+    virtual Result<void> mark_parts_ready(const std::string& id, unsigned parts);
 };
 
 } // namespace tafel::storage

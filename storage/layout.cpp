@@ -6,7 +6,14 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <system_error>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace tafel::storage {
 
@@ -59,7 +66,53 @@ Result<fs::path> Layout::make_work_dir(const std::string& id, const std::string&
     return dir;
 }
 
-Result<void> Layout::publish(const fs::path& work_dir, const std::string& id) const {
+namespace {
+
+// renameat2(2) with flags, or its error code. Flags need the filesystem's support (ext4, xfs,
+// btrfs, tmpfs have it; NFS and some FUSE file systems answer EINVAL): the callers fall back
+// to plain rename(2) under a lock then.
+int rename_flags(const fs::path& from, const fs::path& to, unsigned flags) {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags) == 0) return 0;
+    return errno;
+}
+
+bool unsupported_flags(int err) { return err == EINVAL || err == ENOSYS || err == ENOTSUP; }
+bool target_taken(int err) { return err == EEXIST || err == ENOTEMPTY; }
+
+// Serialises publishers on file systems without renameat2 flags: one lock for the data
+// folder, held only around the renames (flock(2) works across NFSv4 clients as a POSIX lock).
+class PublishLock {
+public:
+    static Result<PublishLock> take(const fs::path& tmp_root) {
+        const fs::path file = tmp_root / ".publish.lock";
+        const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) return fs_fail("open lock", file, std::error_code(errno, std::generic_category()));
+        while (::flock(fd, LOCK_EX) != 0) {
+            if (errno == EINTR) continue;
+            const int err = errno;
+            ::close(fd);
+            return fs_fail("lock", file, std::error_code(err, std::generic_category()));
+        }
+        return PublishLock(fd);
+    }
+    PublishLock(PublishLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    PublishLock& operator=(PublishLock&&) = delete;
+    ~PublishLock() {
+        if (fd_ >= 0) ::close(fd_); // closing releases the flock
+    }
+
+private:
+    explicit PublishLock(int fd) : fd_(fd) {}
+    int fd_ = -1;
+};
+
+std::unexpected<Error> errno_rename_fail(const fs::path& from, const fs::path& to, int err) {
+    return rename_fail(from, to, std::error_code(err, std::generic_category()));
+}
+
+} // namespace
+
+Result<void> Layout::prepare_publish(const fs::path& work_dir, const std::string& id) const {
     if (auto ok = check_id("recording id", id); !ok) return std::unexpected(ok.error());
     std::error_code ec;
     if (!fs::is_directory(work_dir, ec))
@@ -75,10 +128,63 @@ Result<void> Layout::publish(const fs::path& work_dir, const std::string& id) co
     const fs::path published_root = root_ / "published";
     fs::create_directories(published_root, ec);
     if (ec) return fs_fail("create folder", published_root, ec);
+    return {};
+}
 
+Result<void> Layout::publish(const fs::path& work_dir, const std::string& id) const {
+    if (auto ok = prepare_publish(work_dir, id); !ok) return ok;
+    const fs::path target = published_dir(id);
+    // Lock-free where the filesystem can: RENAME_NOREPLACE puts the first version in place,
+    // RENAME_EXCHANGE swaps a newer one with whatever is there (an older render or the
+    // audio-only preview) in one step, so that readers see the old or the new folder and the
+    // recording is never absent in between. The old one ends up at work_dir and is removed.
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        int err = rename_flags(work_dir, target, RENAME_NOREPLACE);
+        if (err == 0) return {};
+        if (unsupported_flags(err)) {
+            auto placed = publish_locked(work_dir, id, /*replace=*/true);
+            if (!placed) return std::unexpected(placed.error());
+            return {};
+        }
+        if (!target_taken(err)) return errno_rename_fail(work_dir, target, err);
+        err = rename_flags(work_dir, target, RENAME_EXCHANGE);
+        if (err == ENOENT) continue; // removed between the two calls (an unpublish): place it again
+        if (err != 0) return errno_rename_fail(work_dir, target, err);
+        std::error_code ec;
+        fs::remove_all(work_dir, ec); // now the replaced version; a leftover only costs space (gc removes it)
+        if (ec) log::get("storage")->warn("publish {}: could not remove the replaced version {}: {}", id,
+                                          work_dir.string(), ec.message());
+        return {};
+    }
+    return fail(Errc::io, fmt::format("publish {}: {} kept appearing and vanishing", id, target.string()));
+}
+
+Result<bool> Layout::publish_if_absent(const fs::path& work_dir, const std::string& id) const {
+    if (auto ok = prepare_publish(work_dir, id); !ok) return std::unexpected(ok.error());
+    const fs::path target = published_dir(id);
+    const int err = rename_flags(work_dir, target, RENAME_NOREPLACE);
+    if (unsupported_flags(err)) return publish_locked(work_dir, id, /*replace=*/false);
+    if (err != 0 && !target_taken(err)) return errno_rename_fail(work_dir, target, err);
+    if (err != 0) {
+        // Something is published already (the full render finished first): it stays.
+        std::error_code ec;
+        fs::remove_all(work_dir, ec);
+        return false;
+    }
+    return true;
+}
+
+Result<bool> Layout::publish_locked(const fs::path& work_dir, const std::string& id, bool replace) const {
+    auto lock = PublishLock::take(tmp_root());
+    if (!lock) return std::unexpected(lock.error());
+    std::error_code ec;
     const fs::path target = published_dir(id);
     fs::path aside;
     if (fs::exists(target, ec)) {
+        if (!replace) {
+            fs::remove_all(work_dir, ec);
+            return false;
+        }
         // rename(2) cannot replace a non-empty directory, so the old version steps aside
         // into tmp/ (same filesystem, never listed by readers of published/) and is
         // removed only once the new one is in place. Between the two renames the
@@ -97,12 +203,11 @@ Result<void> Layout::publish(const fs::path& work_dir, const std::string& id) co
         return error;
     }
     if (!aside.empty()) {
-        // The new version is published; a leftover old one only costs space (gc removes it).
         fs::remove_all(aside, ec);
         if (ec) log::get("storage")->warn("publish {}: could not remove the replaced version {}: {}", id,
                                           aside.string(), ec.message());
     }
-    return {};
+    return true;
 }
 
 Result<void> Layout::remove(const std::string& id) const {

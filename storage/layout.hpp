@@ -27,9 +27,15 @@ public:
     // A fresh, empty working folder under tmp/ for one job's outputs.
     Result<std::filesystem::path> make_work_dir(const std::string& id, const std::string& job) const;
 
-    // Moves a finished work folder to published/<id>/ in one rename (same filesystem); an
-    // older published version is replaced only after the new one is in place.
+    // Moves a finished work folder to published/<id>/ in one rename (same filesystem). What
+    // was published before (an older render, the audio-only preview) is swapped out in the
+    // same step (renameat2 RENAME_EXCHANGE) and removed; on file systems without it (NFS) it
+    // steps aside under a lock first and the recording is briefly absent, never half there.
     Result<void> publish(const std::filesystem::path& work_dir, const std::string& id) const;
+    // The audio-only preview's publish (issue 6, progressive publishing): like publish(), but
+    // only when nothing is published yet (RENAME_NOREPLACE) — a full render that finished
+    // first is never overwritten by a preview. false (work folder removed) when it was not.
+    Result<bool> publish_if_absent(const std::filesystem::path& work_dir, const std::string& id) const;
 
     // Deletes a recording's files: published/<id>/ leaves in one rename (readers see it
     // absent, never half deleted), then raw/<id>/. Missing folders are not an error; the
@@ -51,6 +57,10 @@ public:
     Result<std::int64_t> published_bytes(const std::string& id) const;
 
 private:
+    Result<void> prepare_publish(const std::filesystem::path& work_dir, const std::string& id) const;
+    // The fallback without renameat2 flags: both kinds of publish serialised by one lock.
+    Result<bool> publish_locked(const std::filesystem::path& work_dir, const std::string& id, bool replace) const;
+
     std::filesystem::path root_;
 };
 

@@ -108,11 +108,21 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION tafel_audit_append_only();
 )sql";
 
+// Progressive publishing (issue 6): which parts of a recording are published, a bit mask
+// (storage::k_part_audio = 1, k_part_video = 2) so that marking a part is one atomic
+// `ready_parts | ?` on both backends and a late preview can never take a part away.
+// Recordings rendered before this migration have both.
+constexpr std::string_view k_v5 = R"sql(
+ALTER TABLE recordings ADD COLUMN ready_parts INTEGER NOT NULL DEFAULT 0;
+UPDATE recordings SET ready_parts = 3 WHERE state IN ('published', 'unpublished');
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, "recordings and jobs", k_v1},
     Migration{2, "job start time", k_v2},
     Migration{3, "recording metadata", k_v3},
     Migration{4, "retention, disk use, audit log", k_v4},
+    Migration{5, "ready parts", k_v5},
 };
 
 Result<int> current_version(SqliteDb& db) {

@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view k_recording_columns =
     "id, meeting_id, title, context, state, started_utc_us, duration_ms, error, delete_after_utc_us, raw_bytes,"
-    " published_bytes";
+    " published_bytes, ready_parts";
 constexpr std::string_view k_audit_columns = "id, at_utc_us, actor, action, recording_id, details";
 constexpr std::string_view k_job_columns =
     "id, recording_id, kind, state, priority, attempts, max_attempts, worker, lease_until, "
@@ -52,6 +52,7 @@ Result<RecordingRow> read_recording(const PgResult& r, int i) {
     row.delete_after_utc_us = r.int64(i, 8);
     row.raw_bytes = r.int64(i, 9);
     row.published_bytes = r.int64(i, 10);
+    row.ready_parts = static_cast<unsigned>(r.int64(i, 11));
     return row;
 }
 
@@ -485,6 +486,16 @@ Result<void> PgCatalog::set_sizes(const std::string& id, std::int64_t raw_bytes,
                        {pg_param(raw_bytes), pg_param(published_bytes), pg_param(id)});
     if (!r) return std::unexpected(r.error());
     if (r->affected() == 0) return tafel::fail(Errc::not_found, fmt::format("no recording {}", id));
+    return {};
+}
+
+Result<void> PgCatalog::mark_parts_ready(const std::string& id, unsigned parts) {
+    std::lock_guard lock(mutex_);
+    auto r = db_.query(
+        with_now("UPDATE recordings SET ready_parts = ready_parts | $2::integer, updated_utc_us = NOW_US WHERE id = $3"),
+        {now_param(), pg_param(static_cast<std::int64_t>(parts)), pg_param(id)});
+    if (!r) return std::unexpected(r.error());
+    if (r->affected() == 0) return tafel::fail(Errc::not_found, fmt::format("mark parts ready: no recording {}", id));
     return {};
 }
 

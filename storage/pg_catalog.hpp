@@ -49,6 +49,7 @@ public:
     Result<std::vector<AuditEntry>> audit(const AuditFilter& filter) override;
     Result<void> set_delete_after(const std::string& id, std::int64_t delete_after_utc_us) override;
     Result<void> set_sizes(const std::string& id, std::int64_t raw_bytes, std::int64_t published_bytes) override;
+    Result<void> mark_parts_ready(const std::string& id, unsigned parts) override;
     Result<void> set_recording_meta(const std::string& id,
                                     const std::map<std::string, std::string>& meta) override;
     Result<std::map<std::string, std::string>> recording_meta(const std::string& id) override;

@@ -18,7 +18,7 @@ namespace {
 
 constexpr std::string_view k_recording_columns =
     "id, meeting_id, title, context, state, started_utc_us, duration_ms, error, delete_after_utc_us, raw_bytes,"
-    " published_bytes";
+    " published_bytes, ready_parts";
 constexpr std::string_view k_audit_columns = "id, at_utc_us, actor, action, recording_id, details";
 constexpr std::string_view k_job_columns =
     "id, recording_id, kind, state, priority, attempts, max_attempts, worker, lease_until, "
@@ -49,6 +49,7 @@ Result<RecordingRow> read_recording(const Statement& s) {
     row.delete_after_utc_us = s.column_int64(8);
     row.raw_bytes = s.column_int64(9);
     row.published_bytes = s.column_int64(10);
+    row.ready_parts = static_cast<unsigned>(s.column_int64(11));
     return row;
 }
 
@@ -484,6 +485,15 @@ Result<void> SqliteCatalog::set_sizes(const std::string& id, std::int64_t raw_by
     if (!stmt) return std::unexpected(stmt.error());
     if (auto ok = stmt->bind(1, raw_bytes).bind(2, published_bytes).bind(3, id).run(); !ok) return ok;
     if (db_.changes() == 0) return tafel::fail(Errc::not_found, fmt::format("no recording {}", id));
+    return {};
+}
+
+Result<void> SqliteCatalog::mark_parts_ready(const std::string& id, unsigned parts) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("UPDATE recordings SET ready_parts = ready_parts | ?, updated_utc_us = ? WHERE id = ?");
+    if (!stmt) return std::unexpected(stmt.error());
+    if (auto ok = stmt->bind(1, static_cast<std::int64_t>(parts)).bind(2, now_()).bind(3, id).run(); !ok) return ok;
+    if (db_.changes() == 0) return tafel::fail(Errc::not_found, fmt::format("mark parts ready: no recording {}", id));
     return {};
 }
 

@@ -3,6 +3,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "storage/catalog.hpp"
+#include "transcode/preview_job.hpp"
 
 #include <fmt/format.h>
 
@@ -31,6 +32,7 @@ void audit(storage::Catalog& catalog, const std::string& worker, const char* act
         log::get("worker")->warn("audit entry {} for {}: {}", action, id, ok.error().describe());
 }
 constexpr const char* k_render = "render";
+constexpr const char* k_preview = "preview";
 
 void remove_stale_work_dirs(const storage::Layout& layout, const std::string& id, std::int64_t job) {
     const std::string prefix = fmt::format("{}-{}-", id, job); // Layout::make_work_dir's names
@@ -180,102 +182,16 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
     const storage::Job job = **claimed;
     const std::string& id = job.recording_id;
 
-    auto outcome = [&]() -> Result<std::int64_t> {
-        if (job.kind != k_render) {
-            return fail(Errc::unsupported, fmt::format("job {} has unknown kind '{}'", job.id, job.kind));
-        }
-        if (auto s = catalog.set_recording_state(id, storage::RecordingState::processing); !s) {
-            return std::unexpected(s.error());
-        }
-        // A crashed earlier attempt of this very job may have left its work folder; a restart
-        // starts clean (other jobs' folders, even of the same recording, are not touched).
-        remove_stale_work_dirs(layout_, id, job.id);
-        auto work = layout_.make_work_dir(id, std::to_string(job.id));
-        if (!work) return std::unexpected(work.error());
-        log->info("job {} ({}): rendering {} into {}", job.id, worker, id, work->string());
-
-        // Heartbeats ride on the renderer's progress reports, at most one a second; a lost
-        // lease (the job was cancelled or given to another worker) stops the render.
-        std::int64_t next_beat_ns = 0;
-        bool lease_lost = false;
-        auto progress = [&](int permille) {
-            const std::int64_t now = arrival_now().ns;
-            if (now < next_beat_ns) return true;
-            next_beat_ns = now + 1'000'000'000;
-            if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, permille); !beat) {
-                log->warn("job {}: heartbeat failed, stopping: {}", job.id, beat.error().describe());
-                lease_lost = true;
-                return false;
-            }
-            return true;
-        };
-        auto summary = render_recording(layout_.raw_dir(id), *work, options_.render, progress);
-        if (!summary) {
-            std::error_code ec;
-            std::filesystem::remove_all(*work, ec); // nothing half-written stays behind
-            if (lease_lost) return fail(Errc::cancelled, fmt::format("job {} lost its lease", job.id));
-            return std::unexpected(summary.error());
-        }
-        if (options_.before_publish) {
-            if (auto added = options_.before_publish(id, *work); !added) {
-                std::error_code ec;
-                std::filesystem::remove_all(*work, ec);
-                return std::unexpected(added.error());
-            }
-        }
-        // A deletion (storage/recording_deletion.hpp) cancels the job before it removes the
-        // files: a job that lost its lease must not publish, and one that published just as
-        // it lost it takes its output back, so that nothing of a deleted recording remains.
-        if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
-            std::error_code ec;
-            std::filesystem::remove_all(*work, ec);
-            return fail(Errc::cancelled, fmt::format("job {} lost its lease before publishing: {}", job.id,
-                                                     beat.error().describe()));
-        }
-        if (auto published = layout_.publish(*work, id); !published) {
-            std::error_code ec;
-            std::filesystem::remove_all(*work, ec);
-            return std::unexpected(published.error());
-        }
-        if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
-            (void)layout_.unpublish(id);
-            return fail(Errc::cancelled, fmt::format("job {} lost its lease while publishing, output taken back: {}",
-                                                     job.id, beat.error().describe()));
-        }
-        return summary->duration_ms;
-    }();
-
     Result<void> result;
-    if (outcome) {
-        if (auto s = catalog.set_recording_state(id, storage::RecordingState::published, {}, *outcome); !s) {
-            result = std::unexpected(s.error());
-        } else if (auto done = catalog.succeed(job.id, worker); !done) {
-            result = std::unexpected(done.error());
-        } else {
-            // Issue 9's audit trail: processed (the render), then published; a failed append
-            // is logged, never undoes the publication.
-            audit(catalog, worker, "processed", id,
-                  fmt::format("{{\"job\": {}, \"result\": \"succeeded\", \"duration_ms\": {}}}", job.id, *outcome));
-            audit(catalog, worker, "published", id,
-                  fmt::format("{{\"job\": {}, \"duration_ms\": {}}}", job.id, *outcome));
-        }
-        log->info("job {}: published {} ({} ms)", job.id, id, *outcome);
+    if (job.kind == k_render) {
+        result = finish_render(catalog, worker, job, run_render(catalog, worker, job));
+    } else if (job.kind == k_preview) {
+        result = finish_preview(catalog, worker, job, run_preview(catalog, worker, job));
     } else {
-        result = std::unexpected(outcome.error());
-        log->error("job {}: {} failed: {}", job.id, id, outcome.error().describe());
-        if (outcome.error().code != Errc::cancelled) {
-            (void)catalog.fail(job.id, worker, outcome.error().describe());
-            // The recording is failed only once the queue gives up on the job.
-            auto after = catalog.job(job.id);
-            if (after && *after && (*after)->state == storage::JobState::failed) {
-                (void)catalog.set_recording_state(id, storage::RecordingState::failed,
-                                                  outcome.error().describe());
-                // A render that failed for good is processed too (issue 9): who tried, when.
-                audit(catalog, worker, "processed", id, fmt::format("{{\"job\": {}, \"result\": \"failed\"}}", job.id));
-            } else {
-                (void)catalog.set_recording_state(id, storage::RecordingState::stopped);
-            }
-        }
+        const Error unknown{Errc::unsupported, fmt::format("job {} has unknown kind '{}'", job.id, job.kind)};
+        log->error("job {}: {}", job.id, unknown.describe());
+        (void)catalog.fail(job.id, worker, unknown.describe());
+        result = std::unexpected(unknown);
     }
     std::function<void(const std::string&, const Result<void>&)> callback;
     {
@@ -284,6 +200,210 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
     }
     if (callback) callback(id, result);
     return true;
+}
+
+std::function<bool(int)> JobRunner::heartbeats(storage::Catalog& catalog, const std::string& worker,
+                                               std::int64_t job, bool& lease_lost) const {
+    // Heartbeats ride on the renderer's progress reports, at most one a second; a lost lease
+    // (the job was cancelled or given to another worker) stops the render.
+    return [&catalog, &worker, job, &lease_lost, lease = options_.lease, next_beat_ns = std::int64_t{0}](
+               int permille) mutable {
+        const std::int64_t now = arrival_now().ns;
+        if (now < next_beat_ns) return true;
+        next_beat_ns = now + 1'000'000'000;
+        if (auto beat = catalog.heartbeat(job, worker, lease, permille); !beat) {
+            log::get("worker")->warn("job {}: heartbeat failed, stopping: {}", job, beat.error().describe());
+            lease_lost = true;
+            return false;
+        }
+        return true;
+    };
+}
+
+void JobRunner::ensure_preview(storage::Catalog& catalog, const std::string& id) {
+    // One preview per recording: a queued, running or finished one is enough (a crashed and
+    // retried render, or a re-render of a published recording, does not add another).
+    auto jobs = catalog.jobs_of(id);
+    if (!jobs) {
+        log::get("worker")->warn("recording {}: no audio-only preview: {}", id, jobs.error().describe());
+        return;
+    }
+    for (const auto& j : *jobs) {
+        if (j.kind == k_preview && j.state != storage::JobState::failed && j.state != storage::JobState::cancelled)
+            return;
+    }
+    auto queued = catalog.enqueue(id, k_preview, storage::k_priority_light);
+    if (!queued) {
+        log::get("worker")->warn("recording {}: no audio-only preview: {}", id, queued.error().describe());
+        return;
+    }
+    log::get("worker")->info("recording {}: audio-only preview queued as job {}", id, *queued);
+    wake(); // this process's light lane; other processes hear NOTIFY or poll
+}
+
+Result<std::int64_t> JobRunner::run_render(storage::Catalog& catalog, const std::string& worker,
+                                           const storage::Job& job) {
+    auto log = log::get("worker");
+    const std::string& id = job.recording_id;
+    if (auto s = catalog.set_recording_state(id, storage::RecordingState::processing); !s) {
+        return std::unexpected(s.error());
+    }
+    if (options_.preview) ensure_preview(catalog, id);
+    // A crashed earlier attempt of this very job may have left its work folder; a restart
+    // starts clean (other jobs' folders, even of the same recording, are not touched).
+    remove_stale_work_dirs(layout_, id, job.id);
+    auto work = layout_.make_work_dir(id, std::to_string(job.id));
+    if (!work) return std::unexpected(work.error());
+    log->info("job {} ({}): rendering {} into {}", job.id, worker, id, work->string());
+
+    bool lease_lost = false;
+    auto summary = render_recording(layout_.raw_dir(id), *work, options_.render,
+                                    heartbeats(catalog, worker, job.id, lease_lost));
+    if (!summary) {
+        std::error_code ec;
+        std::filesystem::remove_all(*work, ec); // nothing half-written stays behind
+        if (lease_lost) return fail(Errc::cancelled, fmt::format("job {} lost its lease", job.id));
+        return std::unexpected(summary.error());
+    }
+    if (options_.before_publish) {
+        if (auto added = options_.before_publish(id, *work); !added) {
+            std::error_code ec;
+            std::filesystem::remove_all(*work, ec);
+            return std::unexpected(added.error());
+        }
+    }
+    // A deletion (storage/recording_deletion.hpp) cancels the job before it removes the
+    // files: a job that lost its lease must not publish, and one that published just as
+    // it lost it takes its output back, so that nothing of a deleted recording remains.
+    if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
+        std::error_code ec;
+        std::filesystem::remove_all(*work, ec);
+        return fail(Errc::cancelled, fmt::format("job {} lost its lease before publishing: {}", job.id,
+                                                 beat.error().describe()));
+    }
+    // Replaces the audio-only preview (or an older render) in one step.
+    if (auto published = layout_.publish(*work, id); !published) {
+        std::error_code ec;
+        std::filesystem::remove_all(*work, ec);
+        return std::unexpected(published.error());
+    }
+    if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
+        (void)layout_.unpublish(id);
+        return fail(Errc::cancelled, fmt::format("job {} lost its lease while publishing, output taken back: {}",
+                                                 job.id, beat.error().describe()));
+    }
+    return summary->duration_ms;
+}
+
+Result<void> JobRunner::finish_render(storage::Catalog& catalog, const std::string& worker, const storage::Job& job,
+                                      Result<std::int64_t> outcome) {
+    auto log = log::get("worker");
+    const std::string& id = job.recording_id;
+    Result<void> result;
+    if (outcome) {
+        if (auto s = catalog.set_recording_state(id, storage::RecordingState::published, {}, *outcome); !s) {
+            result = std::unexpected(s.error());
+        } else if (auto parts = catalog.mark_parts_ready(id, storage::k_part_audio | storage::k_part_video);
+                   !parts && parts.error().code != Errc::unsupported) {
+            result = std::unexpected(parts.error());
+        } else if (auto done = catalog.succeed(job.id, worker); !done) {
+            result = std::unexpected(done.error());
+        } else {
+            // Issue 9's audit trail: processed (the render), then published; a failed append
+            // is logged, never undoes the publication.
+            audit(catalog, worker, "processed", id,
+                  fmt::format("{{\"job\": {}, \"result\": \"succeeded\", \"duration_ms\": {}}}", job.id, *outcome));
+            audit(catalog, worker, "published", id,
+                  fmt::format("{{\"job\": {}, \"duration_ms\": {}, \"parts\": [\"audio\", \"video\"]}}", job.id,
+                              *outcome));
+        }
+        log->info("job {}: published {} ({} ms)", job.id, id, *outcome);
+        return result;
+    }
+    result = std::unexpected(outcome.error());
+    log->error("job {}: {} failed: {}", job.id, id, outcome.error().describe());
+    if (outcome.error().code != Errc::cancelled) {
+        (void)catalog.fail(job.id, worker, outcome.error().describe());
+        // The recording is failed only once the queue gives up on the job.
+        auto after = catalog.job(job.id);
+        if (after && *after && (*after)->state == storage::JobState::failed) {
+            (void)catalog.set_recording_state(id, storage::RecordingState::failed, outcome.error().describe());
+            // A render that failed for good is processed too (issue 9): who tried, when.
+            audit(catalog, worker, "processed", id, fmt::format("{{\"job\": {}, \"result\": \"failed\"}}", job.id));
+        } else {
+            (void)catalog.set_recording_state(id, storage::RecordingState::stopped);
+        }
+    }
+    return result;
+}
+
+Result<bool> JobRunner::run_preview(storage::Catalog& catalog, const std::string& worker, const storage::Job& job) {
+    auto log = log::get("worker");
+    const std::string& id = job.recording_id;
+    // Idempotent: whatever is published already (an earlier preview, or the full render that
+    // finished first) holds at least the audio, so there is nothing left to do.
+    std::error_code ec;
+    if (std::filesystem::exists(layout_.published_dir(id), ec)) {
+        log->info("job {}: {} is published already, no preview needed", job.id, id);
+        return false;
+    }
+    remove_stale_work_dirs(layout_, id, job.id);
+    auto work = layout_.make_work_dir(id, std::to_string(job.id));
+    if (!work) return std::unexpected(work.error());
+    log->info("job {} ({}): audio-only preview of {} into {}", job.id, worker, id, work->string());
+    bool lease_lost = false;
+    auto summary = render_preview(layout_.raw_dir(id), *work, options_.render,
+                                  heartbeats(catalog, worker, job.id, lease_lost));
+    if (!summary) {
+        std::filesystem::remove_all(*work, ec);
+        if (lease_lost) return fail(Errc::cancelled, fmt::format("job {} lost its lease", job.id));
+        return std::unexpected(summary.error());
+    }
+    if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
+        std::filesystem::remove_all(*work, ec);
+        return fail(Errc::cancelled, fmt::format("job {} lost its lease before publishing: {}", job.id,
+                                                 beat.error().describe()));
+    }
+    // Never over a full render that finished first (RENAME_NOREPLACE); that one supersedes it.
+    auto placed = layout_.publish_if_absent(*work, id);
+    if (!placed) {
+        std::filesystem::remove_all(*work, ec);
+        return std::unexpected(placed.error());
+    }
+    if (!*placed) {
+        log->info("job {}: {} was published meanwhile, the preview is not needed", job.id, id);
+        return false;
+    }
+    if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
+        // Cancelled while publishing (a deletion): take it back unless the full render has
+        // replaced it meanwhile, which answers for itself.
+        auto after = catalog.job(job.id);
+        if (after && *after && (*after)->state == storage::JobState::cancelled) (void)layout_.unpublish(id);
+        return fail(Errc::cancelled, fmt::format("job {} lost its lease while publishing: {}", job.id,
+                                                 beat.error().describe()));
+    }
+    return true;
+}
+
+Result<void> JobRunner::finish_preview(storage::Catalog& catalog, const std::string& worker, const storage::Job& job,
+                                       Result<bool> outcome) {
+    auto log = log::get("worker");
+    const std::string& id = job.recording_id;
+    if (!outcome) {
+        log->error("job {}: preview of {} failed: {}", job.id, id, outcome.error().describe());
+        // The recording's state is the render's business: a failed preview changes nothing
+        // a viewer sees, the video still comes.
+        if (outcome.error().code != Errc::cancelled) (void)catalog.fail(job.id, worker, outcome.error().describe());
+        return std::unexpected(outcome.error());
+    }
+    if (*outcome) {
+        if (auto parts = catalog.mark_parts_ready(id, storage::k_part_audio); !parts) {
+            if (parts.error().code != Errc::unsupported) return parts;
+        }
+        audit(catalog, worker, "published", id, fmt::format("{{\"job\": {}, \"parts\": [\"audio\"]}}", job.id));
+        log->info("job {}: published the audio-only preview of {}", job.id, id);
+    }
+    return catalog.succeed(job.id, worker);
 }
 
 } // namespace tafel::transcode

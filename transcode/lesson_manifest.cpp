@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -58,14 +59,16 @@ Result<void> write_manifest_json(const std::filesystem::path& file, const Lesson
         {"duration_ms", m.duration_ms},
         {"started_utc_us", m.started_utc_us},
         {"files", files},
-        {"layout",
-         {{"preset", to_string(m.layout.preset)},
-          {"width", m.layout.width},
-          {"height", m.layout.height},
-          {"slide", rect_json(m.layout.slide)},
-          {"webcam", rect_json(m.layout.webcam)},
-          {"chat", rect_json(m.layout.chat)}}},
+        {"parts", m.parts},
     };
+    if (std::find(m.parts.begin(), m.parts.end(), "video") != m.parts.end()) {
+        j["layout"] = {{"preset", to_string(m.layout.preset)},
+                       {"width", m.layout.width},
+                       {"height", m.layout.height},
+                       {"slide", rect_json(m.layout.slide)},
+                       {"webcam", rect_json(m.layout.webcam)},
+                       {"chat", rect_json(m.layout.chat)}};
+    }
     return write_text(file, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

@@ -4,6 +4,7 @@
 #include "transcode/audio_mixer.hpp"
 #include "transcode/compositor.hpp"
 #include "transcode/file_track.hpp"
+#include "transcode/lesson_chapters.hpp"
 #include "transcode/lesson_layout.hpp"
 #include "transcode/lesson_manifest.hpp"
 #include "transcode/lesson_scene.hpp"
@@ -49,27 +50,6 @@ Result<LayoutPreset> choose_layout(const std::filesystem::path& raw_dir, const s
                                 name));
     }
     return *preset;
-}
-
-// One chapter per slide change (titled from the page's text, else "Folie N") and per
-// `chapter` event, in output time.
-std::vector<ChapterCue> chapter_cues(const LessonTimeline& timeline, const PauseMap& pauses) {
-    std::vector<ChapterCue> cues;
-    for (const auto& s : timeline.slides()) {
-        auto text = pdf_page_text(s.pdf, s.page);
-        std::string title = text ? chapter_title_from_text(*text) : std::string();
-        if (title.empty()) title = fmt::format("Folie {}", s.page);
-        cues.push_back(ChapterCue{pauses.to_output(s.lesson_us) / 1000, std::move(title)});
-    }
-    for (const auto& c : timeline.chapters()) cues.push_back(ChapterCue{pauses.to_output(c.lesson_us) / 1000, c.title});
-    std::stable_sort(cues.begin(), cues.end(), [](const ChapterCue& a, const ChapterCue& b) { return a.start_ms < b.start_ms; });
-    // A slide shown again with the same title right away is not a new chapter.
-    std::vector<ChapterCue> merged;
-    for (auto& c : cues) {
-        if (!merged.empty() && merged.back().title == c.title) continue;
-        merged.push_back(std::move(c));
-    }
-    return merged;
 }
 
 Result<std::uint64_t> size_of(const std::filesystem::path& file) {
@@ -154,11 +134,7 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     const std::int64_t output_ms = pauses.output_duration() / 1000;
     OutputOptions output_options = out;
     if (output_options.title.empty()) output_options.title = info->meeting.name;
-    for (std::size_t k = 0; k < cues.size(); ++k) {
-        if (cues[k].start_ms >= output_ms) break;
-        const std::int64_t end = k + 1 < cues.size() ? std::min(cues[k + 1].start_ms, output_ms) : output_ms;
-        if (end > cues[k].start_ms) output_options.chapters.push_back({cues[k].start_ms, end, cues[k].title});
-    }
+    output_options.chapters = container_chapters(cues, output_ms);
     auto output = OutputSet::create(out_dir, output_options);
     if (!output) return std::unexpected(output.error());
     const PauseMap sample_pauses = pauses.rescaled(k_timebase_us, k_timebase_48khz);

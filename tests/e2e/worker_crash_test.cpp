@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -107,7 +108,14 @@ TEST_CASE("a worker killed with SIGKILL mid-encode: the job is taken up after it
         CHECK(first.stop(SIGKILL, 10s) >= 0);
     }
     CHECK(count_work_dirs(layout, fmt::format("{}-{}-", id, job)) == 1); // the crashed attempt's leftovers
-    CHECK_FALSE(fs::exists(layout.published_dir(id)));                    // nothing half-published
+    // Nothing half-published: at most the audio-only preview (progressive publishing), which
+    // the light lane publishes whole while the encode runs; no video of the killed attempt.
+    if (fs::exists(layout.published_dir(id))) {
+        CHECK_FALSE(fs::exists(layout.published_dir(id) / "lesson.mp4"));
+        CHECK_FALSE(fs::exists(layout.published_dir(id) / "lesson.webm"));
+        std::ifstream in(layout.published_dir(id) / "manifest.json");
+        CHECK(nlohmann::json::parse(in).at("parts") == nlohmann::json::array({"audio"}));
+    }
 
     ChildProcess second(worker_args, (data / "worker-2.log").string());
     REQUIRE(second.wait_for_line("worker ready", 60s));
@@ -125,9 +133,18 @@ TEST_CASE("a worker killed with SIGKILL mid-encode: the job is taken up after it
     CHECK(mp4.duration_s == Approx(60.0).margin(0.2));
     const auto webm = tafel::test::probe(published / "lesson.webm");
     CHECK(webm.duration_s == Approx(60.0).margin(0.2));
-    // Exactly one successful run: one job, succeeded once, the recording published.
+    // Exactly one successful run: one render job, succeeded once, the recording published;
+    // and one preview job (the retried render did not queue a second one).
     const auto jobs = catalog->jobs_of(id).value();
-    CHECK(jobs.size() == 1);
+    CHECK(jobs.size() == 2);
+    for (const auto& j : jobs) {
+        INFO("job " << j.id << " " << j.kind);
+        CHECK((j.kind == "render" || j.kind == "preview"));
+        CHECK(j.state == tafel::storage::JobState::succeeded);
+    }
+    std::ifstream manifest(published / "manifest.json");
+    CHECK(nlohmann::json::parse(manifest).at("parts") == nlohmann::json::array({"audio", "video"}));
+    CHECK(catalog->recording(id).value()->ready_parts == (tafel::storage::k_part_audio | tafel::storage::k_part_video));
     CHECK(catalog->recording(id).value()->state == tafel::storage::RecordingState::published);
     CHECK(second.stop(SIGTERM, 60s) == 0);
     fs::remove_all(data);
