@@ -152,8 +152,9 @@ Result<void> Layout::publish(const fs::path& work_dir, const std::string& id) co
         if (err != 0) return errno_rename_fail(work_dir, target, err);
         std::error_code ec;
         fs::remove_all(work_dir, ec); // now the replaced version; a leftover only costs space (gc removes it)
-        if (ec) log::get("storage")->warn("publish {}: could not remove the replaced version {}: {}", id,
-                                          work_dir.string(), ec.message());
+        if (ec)
+            log::get("storage")->warn("publish {}: could not remove the replaced version {}: {}", id, work_dir.string(),
+                                      ec.message());
         return {};
     }
     return fail(Errc::io, fmt::format("publish {}: {} kept appearing and vanishing", id, target.string()));

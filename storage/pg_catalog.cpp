@@ -492,7 +492,8 @@ Result<void> PgCatalog::set_sizes(const std::string& id, std::int64_t raw_bytes,
 Result<void> PgCatalog::mark_parts_ready(const std::string& id, unsigned parts) {
     std::lock_guard lock(mutex_);
     auto r = db_.query(
-        with_now("UPDATE recordings SET ready_parts = ready_parts | $2::integer, updated_utc_us = NOW_US WHERE id = $3"),
+        with_now(
+            "UPDATE recordings SET ready_parts = ready_parts | $2::integer, updated_utc_us = NOW_US WHERE id = $3"),
         {now_param(), pg_param(static_cast<std::int64_t>(parts)), pg_param(id)});
     if (!r) return std::unexpected(r.error());
     if (r->affected() == 0) return tafel::fail(Errc::not_found, fmt::format("mark parts ready: no recording {}", id));

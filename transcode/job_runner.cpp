@@ -202,12 +202,12 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
     return true;
 }
 
-std::function<bool(int)> JobRunner::heartbeats(storage::Catalog& catalog, const std::string& worker,
-                                               std::int64_t job, bool& lease_lost) const {
+std::function<bool(int)> JobRunner::heartbeats(storage::Catalog& catalog, const std::string& worker, std::int64_t job,
+                                               bool& lease_lost) const {
     // Heartbeats ride on the renderer's progress reports, at most one a second; a lost lease
     // (the job was cancelled or given to another worker) stops the render.
-    return [&catalog, &worker, job, &lease_lost, lease = options_.lease, next_beat_ns = std::int64_t{0}](
-               int permille) mutable {
+    return [&catalog, &worker, job, &lease_lost, lease = options_.lease,
+            next_beat_ns = std::int64_t{0}](int permille) mutable {
         const std::int64_t now = arrival_now().ns;
         if (now < next_beat_ns) return true;
         next_beat_ns = now + 1'000'000'000;
@@ -257,8 +257,8 @@ Result<std::int64_t> JobRunner::run_render(storage::Catalog& catalog, const std:
     log->info("job {} ({}): rendering {} into {}", job.id, worker, id, work->string());
 
     bool lease_lost = false;
-    auto summary = render_recording(layout_.raw_dir(id), *work, options_.render,
-                                    heartbeats(catalog, worker, job.id, lease_lost));
+    auto summary =
+        render_recording(layout_.raw_dir(id), *work, options_.render, heartbeats(catalog, worker, job.id, lease_lost));
     if (!summary) {
         std::error_code ec;
         std::filesystem::remove_all(*work, ec); // nothing half-written stays behind
@@ -278,8 +278,8 @@ Result<std::int64_t> JobRunner::run_render(storage::Catalog& catalog, const std:
     if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
         std::error_code ec;
         std::filesystem::remove_all(*work, ec);
-        return fail(Errc::cancelled, fmt::format("job {} lost its lease before publishing: {}", job.id,
-                                                 beat.error().describe()));
+        return fail(Errc::cancelled,
+                    fmt::format("job {} lost its lease before publishing: {}", job.id, beat.error().describe()));
     }
     // Replaces the audio-only preview (or an older render) in one step.
     if (auto published = layout_.publish(*work, id); !published) {
@@ -352,8 +352,8 @@ Result<bool> JobRunner::run_preview(storage::Catalog& catalog, const std::string
     if (!work) return std::unexpected(work.error());
     log->info("job {} ({}): audio-only preview of {} into {}", job.id, worker, id, work->string());
     bool lease_lost = false;
-    auto summary = render_preview(layout_.raw_dir(id), *work, options_.render,
-                                  heartbeats(catalog, worker, job.id, lease_lost));
+    auto summary =
+        render_preview(layout_.raw_dir(id), *work, options_.render, heartbeats(catalog, worker, job.id, lease_lost));
     if (!summary) {
         std::filesystem::remove_all(*work, ec);
         if (lease_lost) return fail(Errc::cancelled, fmt::format("job {} lost its lease", job.id));
@@ -361,8 +361,8 @@ Result<bool> JobRunner::run_preview(storage::Catalog& catalog, const std::string
     }
     if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
         std::filesystem::remove_all(*work, ec);
-        return fail(Errc::cancelled, fmt::format("job {} lost its lease before publishing: {}", job.id,
-                                                 beat.error().describe()));
+        return fail(Errc::cancelled,
+                    fmt::format("job {} lost its lease before publishing: {}", job.id, beat.error().describe()));
     }
     // Never over a full render that finished first (RENAME_NOREPLACE); that one supersedes it.
     auto placed = layout_.publish_if_absent(*work, id);
@@ -379,8 +379,8 @@ Result<bool> JobRunner::run_preview(storage::Catalog& catalog, const std::string
         // replaced it meanwhile, which answers for itself.
         auto after = catalog.job(job.id);
         if (after && *after && (*after)->state == storage::JobState::cancelled) (void)layout_.unpublish(id);
-        return fail(Errc::cancelled, fmt::format("job {} lost its lease while publishing: {}", job.id,
-                                                 beat.error().describe()));
+        return fail(Errc::cancelled,
+                    fmt::format("job {} lost its lease while publishing: {}", job.id, beat.error().describe()));
     }
     return true;
 }

@@ -17,7 +17,8 @@ std::vector<ChapterCue> chapter_cues(const LessonTimeline& timeline, const Pause
         cues.push_back(ChapterCue{pauses.to_output(s.lesson_us) / 1000, std::move(title)});
     }
     for (const auto& c : timeline.chapters()) cues.push_back(ChapterCue{pauses.to_output(c.lesson_us) / 1000, c.title});
-    std::stable_sort(cues.begin(), cues.end(), [](const ChapterCue& a, const ChapterCue& b) { return a.start_ms < b.start_ms; });
+    std::stable_sort(cues.begin(), cues.end(),
+                     [](const ChapterCue& a, const ChapterCue& b) { return a.start_ms < b.start_ms; });
     std::vector<ChapterCue> merged;
     for (auto& c : cues) {
         if (!merged.empty() && merged.back().title == c.title) continue;

@@ -26,7 +26,7 @@ struct LessonManifest {
     std::int64_t duration_ms = 0;
     std::int64_t started_utc_us = 0;
     std::vector<PublishedFile> files;
-    LessonLayout layout;              // written only when the video is part of it
+    LessonLayout layout; // written only when the video is part of it
     // Progressive publishing (issue 6): what of the lesson this folder holds, "audio" (the
     // audio-only files with chapters and chat: the preview job) and "video" (the render job).
     std::vector<std::string> parts{"audio", "video"};

@@ -28,10 +28,10 @@ struct AudioOutput {
 
     static Result<std::unique_ptr<AudioOutput>> create(const std::filesystem::path& dir, bool webm,
                                                        const OutputOptions& options,
-                                                       std::vector<mux::ContainerChapter> chapters) {
+                                                       const std::vector<mux::ContainerChapter>& chapters) {
         const auto path = dir / (webm ? "lesson.opus.webm" : "lesson.m4a");
-        // As in OutputSet: chapters only in Matroska, MP4 with moov first (faststart).
-        if (!webm) chapters.clear();
+        // As in OutputSet: chapters in both (Matroska Chapters; MP4 chpl + chapter track), MP4
+        // with moov first (faststart).
         auto writer = mux::ContainerWriter::create(path, {webm ? "webm" : "mp4", options.title, !webm, chapters});
         if (!writer) return std::unexpected(writer.error());
         auto encoder = AudioEncoder::create({.codec = webm ? AudioCodec::opus : AudioCodec::aac,
@@ -46,7 +46,7 @@ struct AudioOutput {
         auto stream = (*writer)->add_stream(encoder->parameters(), encoder->time_base());
         if (!stream) return std::unexpected(stream.error());
         if (auto header = (*writer)->write_header(); !header) return std::unexpected(header.error());
-        auto out = std::unique_ptr<AudioOutput>(new AudioOutput{std::move(*writer), std::move(*encoder), {}});
+        auto out = std::make_unique<AudioOutput>(std::move(*writer), std::move(*encoder), PacketSink{});
         out->sink = [w = out->writer.get(), s = *stream](AVPacket& p) { return w->write(p, s); };
         return out;
     }
@@ -69,7 +69,8 @@ Result<PreviewSummary> render_preview(const std::filesystem::path& raw_dir, cons
     }
     const OutputOptions& out = options.output;
     if (out.audio_sample_rate != k_mix_sample_rate) {
-        return fail(Errc::unsupported, fmt::format("audio sample rate {} (the mix runs at 48000)", out.audio_sample_rate));
+        return fail(Errc::unsupported,
+                    fmt::format("audio sample rate {} (the mix runs at 48000)", out.audio_sample_rate));
     }
     if (!out.webm && !out.mp4) {
         return fail(Errc::invalid_argument, fmt::format("preview of {}: neither webm nor mp4 requested", info->id));
@@ -193,9 +194,9 @@ Result<PreviewSummary> render_preview(const std::filesystem::path& raw_dir, cons
     if (auto w = write_manifest_json(manifest_file, manifest); !w) return std::unexpected(w.error());
     summary.files.push_back(manifest_file);
     if (progress) progress(1000);
-    log::get("transcode")->info("recording {}: audio-only preview of {} ms, {} audio tracks, {} chapters, {} chat lines",
-                                info->id, summary.duration_ms, summary.audio_tracks, summary.chapters,
-                                summary.chat_lines);
+    log::get("transcode")
+        ->info("recording {}: audio-only preview of {} ms, {} audio tracks, {} chapters, {} chat lines", info->id,
+               summary.duration_ms, summary.audio_tracks, summary.chapters, summary.chat_lines);
     return summary;
 }
 

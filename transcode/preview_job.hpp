@@ -17,8 +17,8 @@
 namespace tafel::transcode {
 
 struct PreviewSummary {
-    std::int64_t duration_ms = 0;          // the lesson minus its paused spans
-    std::int64_t audio_samples = 0;        // 48 kHz sample frames written
+    std::int64_t duration_ms = 0;   // the lesson minus its paused spans
+    std::int64_t audio_samples = 0; // 48 kHz sample frames written
     int audio_tracks = 0;
     int chat_lines = 0;
     int chapters = 0;

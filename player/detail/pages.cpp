@@ -51,8 +51,13 @@ struct Strings {
     const char* delete_confirm;
     const char* notes;
     const char* notes_open;
+    const char* video_processing;
+    const char* audio_only;
+    const char* cannot_play_audio;
 };
 
+// One table per language, written as rows of related strings.
+// clang-format off
 constexpr Strings k_de{
     "de", "Aufzeichnungen", "Noch keine veröffentlichten Aufzeichnungen.", "Aufzeichnung vom {}",
     "Dauer", "← Alle Aufzeichnungen", "English", "en",
@@ -63,7 +68,9 @@ constexpr Strings k_de{
     "Diese Hilfe", "Verwalten", "Veröffentlicht: für Schüler·innen sichtbar.",
     "Nicht veröffentlicht: nur für Lehrkräfte sichtbar.", "Veröffentlichen", "Veröffentlichung zurückziehen",
     "Titel", "Umbenennen", "Löschen am", "Löschdatum setzen", "Aufzeichnung löschen",
-    "Diese Aufzeichnung endgültig löschen?", "Geteilte Notizen", "Notizen als Text öffnen"};
+    "Diese Aufzeichnung endgültig löschen?", "Geteilte Notizen", "Notizen als Text öffnen",
+    "Das Video wird noch verarbeitet. Ton, Kapitel und Chat sind schon da – später neu laden, um das Video zu sehen.",
+    "Nur Ton – Video folgt", "Ihr Browser kann diesen Ton nicht abspielen."};
 
 constexpr Strings k_en{
     "en", "Recordings", "No published recordings yet.", "Recording of {}", "Duration",
@@ -74,7 +81,11 @@ constexpr Strings k_en{
     "Previous / next chapter", "Full screen", "This help", "Manage", "Published: pupils can see it.",
     "Not published: only teachers can see it.", "Publish", "Unpublish", "Title", "Rename", "Delete on",
     "Set deletion date", "Delete recording", "Delete this recording for good?", "Shared notes",
-    "Open the notes as text"};
+    "Open the notes as text",
+    "The video is still being processed. Audio, chapters and chat are ready – reload later to watch the video.",
+    "Audio only – video follows", "Your browser cannot play this audio."};
+
+// clang-format on
 
 const Strings& strings(Lang lang) { return lang == Lang::en ? k_en : k_de; }
 
@@ -181,9 +192,15 @@ std::string render_list_page(const std::vector<storage::RecordingRow>& recording
     } else {
         html += "<ul class=\"recordings\">\n";
         for (const auto& r : recordings) {
-            html += fmt::format(R"(<li><a class="card" href="{}"><span class="title">{}</span><span class="meta">{}</span></a></li>
+            // Progressive publishing: the audio is out, the video still being encoded.
+            const bool video_pending = (r.ready_parts & storage::k_part_video) == 0 &&
+                                       r.state != storage::RecordingState::published &&
+                                       r.state != storage::RecordingState::unpublished;
+            html += fmt::format(
+                R"(<li><a class="card" href="{}"><span class="title">{}</span><span class="meta">{}</span>{}</a></li>
 )",
-                                with_lang(page_url(r.id), lang), escape(display_title(r, t)), meta_line(r, t));
+                with_lang(page_url(r.id), lang), escape(display_title(r, t)), meta_line(r, t),
+                video_pending ? fmt::format(R"(<span class="parts">{}</span>)", t.audio_only) : std::string{});
         }
         html += "</ul>\n";
     }
@@ -227,38 +244,53 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
 <h1>{}</h1>
 <p class="meta">{}</p>
 </header>
-<main class="stage" data-recording="{}">
+<main class="stage" data-recording="{}" data-parts="{}">
 <div class="player">
-<div class="video">
+)",
+                        with_lang("/", lang), t.all_recordings, lang_switch(page_url(r.id), t), escape(title),
+                        meta_line(r, t), r.id, sources.video_pending ? "audio" : "audio video");
+    if (sources.video_pending) {
+        // Progressive publishing (issue 6): the audio-only part is published, the video is
+        // still being encoded. The same id, so that player.js drives chapters, chat, speed
+        // and resume for it as for the video; a reload shows the video once it is there.
+        html += fmt::format(R"(<div class="audio-only">
+<p class="processing" id="video-processing" role="status">{}</p>
+<audio id="lesson" controls preload="metadata">
+)",
+                            t.video_processing);
+        // AAC first: Safari plays only that; Opus in WebM for the rest.
+        if (sources.m4a) html += fmt::format("<source src=\"{}\" type=\"audio/mp4\">\n", media_url(r.id, "lesson.m4a"));
+        if (sources.opus)
+            html += fmt::format("<source src=\"{}\" type=\"audio/webm\">\n", media_url(r.id, "lesson.opus.webm"));
+        html += fmt::format("<p>{}</p>\n</audio>\n</div>\n", t.cannot_play_audio);
+    } else {
+        html +=
+            fmt::format(R"(<div class="video">
 <video id="lesson" controls playsinline preload="metadata"{}{}>
 )",
-                        with_lang("/", lang), t.all_recordings, lang_switch(page_url(r.id), t),
-                        escape(title), meta_line(r, t), r.id,
                         sources.poster ? fmt::format(" poster=\"{}\"", media_url(r.id, "poster.jpg")) : std::string{},
                         sources.thumbnails ? fmt::format(" data-thumbnails=\"{}\"", media_url(r.id, "thumbnails.vtt"))
                                            : std::string{});
-    if (sources.mp4)
-        html += fmt::format("<source src=\"{}\" type=\"video/mp4\">\n", media_url(r.id, "lesson.mp4"));
-    if (sources.webm)
-        html += fmt::format("<source src=\"{}\" type=\"video/webm\">\n", media_url(r.id, "lesson.webm"));
-    if (sources.captions)
-        html += fmt::format("<track kind=\"captions\" src=\"{}\" srclang=\"de\" label=\"Deutsch\">\n",
-                            media_url(r.id, "captions.vtt"));
-    for (const auto& c : sources.caption_tracks)
-        html += fmt::format("<track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"{}\">\n",
-                            media_url(r.id, c.file), escape(c.lang), escape(c.label));
+        if (sources.mp4) html += fmt::format("<source src=\"{}\" type=\"video/mp4\">\n", media_url(r.id, "lesson.mp4"));
+        if (sources.webm)
+            html += fmt::format("<source src=\"{}\" type=\"video/webm\">\n", media_url(r.id, "lesson.webm"));
+        if (sources.captions)
+            html += fmt::format("<track kind=\"captions\" src=\"{}\" srclang=\"de\" label=\"Deutsch\">\n",
+                                media_url(r.id, "captions.vtt"));
+        for (const auto& c : sources.caption_tracks)
+            html += fmt::format("<track kind=\"captions\" src=\"{}\" srclang=\"{}\" label=\"{}\">\n",
+                                media_url(r.id, c.file), escape(c.lang), escape(c.label));
+        html += fmt::format("<p>{}</p>\n</video>\n</div>\n", t.cannot_play);
+    }
     // The download route names the file after the title (Content-Disposition).
     const std::string file = page_url(r.id) + "/download";
-    html += fmt::format(R"(<p>{}</p>
-</video>
-</div>
-<div class="toolbar" role="group" aria-label="{}">
+    html += fmt::format(R"(<div class="toolbar" role="group" aria-label="{}">
 <label class="speed">{} <select id="speed">
 <option value="0.5">0,5×</option><option value="0.75">0,75×</option><option value="1" selected>1×</option><option value="1.25">1,25×</option><option value="1.5">1,5×</option><option value="1.75">1,75×</option><option value="2">2×</option>
 </select></label>
 <button type="button" id="help-button" aria-haspopup="dialog" aria-controls="help" aria-keyshortcuts="?">{} <kbd>?</kbd></button>
 )",
-                        t.cannot_play, t.playback, t.speed, t.shortcuts);
+                        t.playback, t.speed, t.shortcuts);
     if (sources.download)
         html += fmt::format(R"(<a class="download" href="{}" download>{}</a>
 )",

@@ -38,6 +38,11 @@ struct PlaybackSources {
     bool manage = false;   // the owner's controls: publish/unpublish, rename, retention, delete
     bool poster = false;   // poster.jpg: the video's poster image
     bool thumbnails = false; // thumbnails.vtt: seek-bar previews
+    // Progressive publishing (issue 6): only the audio-only part is published yet (no
+    // lesson.mp4/webm): an audio player and a "video is still being processed" note.
+    bool video_pending = false;
+    bool m4a = false;  // lesson.m4a
+    bool opus = false; // lesson.opus.webm
 };
 
 // GET /r/<id>: the video (MP4 first: Safari plays only that; WebM for the rest), the speed

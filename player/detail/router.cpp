@@ -183,6 +183,16 @@ Reply Router::route(const Request& request) {
     return text_reply(404, "no such page");
 }
 
+bool Router::playable(const storage::RecordingRow& row) {
+    // Rendered and published, or — progressive publishing (issue 6) — its audio-only part is
+    // out while the video is still being encoded (or its render failed: the audio stays).
+    if (row.state == storage::RecordingState::published) return true;
+    const bool in_queue = row.state == storage::RecordingState::stopped ||
+                          row.state == storage::RecordingState::processing ||
+                          row.state == storage::RecordingState::failed;
+    return in_queue && (row.ready_parts & storage::k_part_audio) != 0;
+}
+
 bool Router::expired(const storage::RecordingRow& row) const {
     return row.delete_after_utc_us > 0 && row.delete_after_utc_us <= access_.now() * 1'000'000;
 }
@@ -196,8 +206,8 @@ Result<std::optional<storage::RecordingRow>> Router::visible(const std::string& 
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::nullopt;
     const auto state = (*row)->state;
-    const bool shown = owner ? state == storage::RecordingState::published || state == storage::RecordingState::unpublished
-                             : state == storage::RecordingState::published && !expired(**row);
+    const bool shown =
+        owner ? playable(**row) || state == storage::RecordingState::unpublished : playable(**row) && !expired(**row);
     if (!shown) return std::nullopt;
     std::error_code ec;
     if (!std::filesystem::is_directory(layout_.published_dir(id), ec)) return std::nullopt;
@@ -214,7 +224,7 @@ Result<std::vector<storage::RecordingRow>> Router::visible_list() {
     std::vector<storage::RecordingRow> out;
     for (auto& row : *rows) {
         std::error_code ec;
-        if (row.state == storage::RecordingState::published && !expired(row) && is_safe_id(row.id) &&
+        if (playable(row) && !expired(row) && is_safe_id(row.id) &&
             std::filesystem::is_directory(layout_.published_dir(row.id), ec))
             out.push_back(std::move(row));
     }
@@ -235,7 +245,12 @@ Reply Router::playback(const std::string& id, Lang lang, const Access& access) {
     PlaybackSources sources;
     sources.mp4 = is_file(dir / "lesson.mp4");
     sources.webm = is_file(dir / "lesson.webm");
-    if (!sources.mp4 && !sources.webm) sources.mp4 = sources.webm = true; // let the player say why
+    // Progressive publishing: only the audio-only part is out yet (the preview job's).
+    sources.m4a = is_file(dir / "lesson.m4a");
+    sources.opus = is_file(dir / "lesson.opus.webm");
+    sources.video_pending = !sources.mp4 && !sources.webm && (sources.m4a || sources.opus);
+    if (!sources.mp4 && !sources.webm && !sources.video_pending)
+        sources.mp4 = sources.webm = true; // let the player say why
     // Only what exists is linked: a missing sidecar would cost the page a failed request.
     sources.chapters = is_file(dir / "chapters.vtt");
     sources.captions = is_file(dir / "captions.vtt");

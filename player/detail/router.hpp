@@ -73,6 +73,8 @@ private:
     // only when the catalog itself fails.
     Result<std::optional<storage::RecordingRow>> visible(const std::string& id, bool owner = false);
     Result<std::vector<storage::RecordingRow>> visible_list();
+    // Viewers may see it: published, or its audio-only part is (progressive publishing).
+    static bool playable(const storage::RecordingRow& row);
     bool expired(const storage::RecordingRow& row) const;
 
     // Deletes everything of one recording (AccessOptions::delete_recording).

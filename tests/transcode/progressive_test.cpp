@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -49,8 +50,8 @@ void make_lesson(const storage::Layout& layout, storage::Catalog& catalog, const
     REQUIRE(ingest::write_recording_info(dir, info).has_value());
     if (audio) write_opus_track(dir, "t1", 40002, 0x1234, 440, 0, duration_us);
     std::ofstream(dir / "events.jsonl").flush();
-    append_event(dir, 1'000'000, {{"type", "chat"}, {"participant", "teacher"}, {"name", "Herr Vogel"},
-                                  {"text", "Willkommen"}});
+    append_event(dir, 1'000'000,
+                 {{"type", "chat"}, {"participant", "teacher"}, {"name", "Herr Vogel"}, {"text", "Willkommen"}});
     append_event(dir, 2'000'000, {{"type", "chapter"}, {"title", "Hebelgesetz"}});
     storage::RecordingRow row;
     row.id = id;
@@ -139,7 +140,7 @@ TEST_CASE("the preview job publishes the audio-only part: audio files, chapters,
     CHECK(opus.at("streams")[0].at("codec_name") == "opus");
     CHECK(stream_seconds(opus.at("streams")[0]) == Approx(6.0).margin(0.1));
     const auto m4a = ffprobe(dir / "lesson.m4a");
-    REQUIRE(m4a.at("streams").size() == 1);
+    REQUIRE(m4a.at("streams").size() >= 1); // + the QuickTime chapter track, as the render's
     CHECK(m4a.at("streams")[0].at("codec_name") == "aac");
     const auto pcm = decode_audio(dir / "lesson.opus.webm");
     CHECK(tone_level(pcm, 440, 1.0, 5.0) > 0.1);
@@ -164,7 +165,7 @@ TEST_CASE("the preview job publishes the audio-only part: audio files, chapters,
 TEST_CASE("a preview job submitted while every heavy slot encodes starts within one polling interval",
           "[integration]") {
     Data d;
-    make_lesson(d.layout, *d.catalog, "long-encode", 600, /*audio=*/false);
+    make_lesson(d.layout, *d.catalog, "long-encode", 300, /*audio=*/false);
     make_lesson(d.layout, *d.catalog, "later-lesson", 20);
     const auto render = d.catalog->enqueue("long-encode", "render").value();
 
@@ -184,15 +185,18 @@ TEST_CASE("a preview job submitted while every heavy slot encodes starts within 
             return r.state == storage::JobState::running && r.progress_permille > 0 && own &&
                    own->state == storage::JobState::succeeded;
         },
-        120s));
+        600s));
     const auto preview = d.catalog->enqueue("later-lesson", "preview", storage::k_priority_light).value();
     REQUIRE(wait_until([&] { return job_of(*d.catalog, preview).state == storage::JobState::succeeded; }, 120s));
     const auto p = job_of(*d.catalog, preview);
     const auto r = job_of(*d.catalog, render);
     const std::int64_t waited_us = p.started_utc_us - p.created_utc_us;
     INFO("claimed " << waited_us / 1000 << " ms after it was submitted, render at " << r.progress_permille << " ‰");
+    // The figure, for docs/deploy.md.
+    std::printf("light job claim latency: waited_ms=%.1f poll_ms=200 render_permille=%d\n",
+                static_cast<double>(waited_us) / 1000.0, r.progress_permille);
     CHECK(waited_us >= 0);
-    CHECK(waited_us <= 200'000); // one polling interval
+    CHECK(waited_us <= 200'000);                  // one polling interval
     CHECK(r.state == storage::JobState::running); // still encoding: the preview did not wait for it
     CHECK(r.progress_permille < 1000);
     CHECK(fs::exists(d.layout.published_dir("later-lesson") / "lesson.opus.webm"));
