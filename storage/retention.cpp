@@ -23,7 +23,11 @@ Result<bool> raw_is_done(Catalog& catalog, const RecordingRow& row) {
     if (jobs->empty()) return false; // published by hand (import, tests): nothing says it rendered
     for (const Job& job : *jobs)
         if (job.state == JobState::queued || job.state == JobState::running) return false;
-    return jobs->back().state == JobState::succeeded;
+    // The audio-only preview (a light job queued beside the render) says nothing about whether
+    // the full lesson was made: judge by the last job of any other kind.
+    for (auto it = jobs->rbegin(); it != jobs->rend(); ++it)
+        if (it->kind != "preview") return it->state == JobState::succeeded;
+    return false;
 }
 
 Result<void> audit(Catalog& catalog, const std::string& actor, const char* action, const std::string& id,

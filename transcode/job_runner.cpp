@@ -220,6 +220,23 @@ std::function<bool(int)> JobRunner::heartbeats(storage::Catalog& catalog, const 
     };
 }
 
+void JobRunner::cancel_superseded_previews(storage::Catalog& catalog, const std::string& id) {
+    // The full render is published: a preview still queued would only be a no-op later
+    // (publish_if_absent) and would keep the raw capture alive for the retention sweep
+    // (storage/retention.cpp waits for queued jobs), so it is cancelled now. A running one
+    // finishes and publishes nothing.
+    auto jobs = catalog.jobs_of(id);
+    if (!jobs) return;
+    for (const auto& j : *jobs) {
+        if (j.kind != k_preview || j.state != storage::JobState::queued) continue;
+        if (auto cancelled = catalog.cancel(j.id); !cancelled)
+            log::get("worker")->warn("recording {}: preview job {} not cancelled: {}", id, j.id,
+                                     cancelled.error().describe());
+        else
+            log::get("worker")->info("recording {}: preview job {} cancelled, the full render is published", id, j.id);
+    }
+}
+
 void JobRunner::ensure_preview(storage::Catalog& catalog, const std::string& id) {
     // One preview per recording: a queued, running or finished one is enough (a crashed and
     // retried render, or a re-render of a published recording, does not add another).
@@ -318,6 +335,7 @@ Result<void> JobRunner::finish_render(storage::Catalog& catalog, const std::stri
                               *outcome));
         }
         log->info("job {}: published {} ({} ms)", job.id, id, *outcome);
+        if (result) cancel_superseded_previews(catalog, id);
         return result;
     }
     result = std::unexpected(outcome.error());

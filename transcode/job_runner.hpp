@@ -94,6 +94,7 @@ private:
     Result<void> finish_preview(storage::Catalog& catalog, const std::string& worker, const storage::Job& job,
                                 Result<bool> outcome);
     void ensure_preview(storage::Catalog& catalog, const std::string& id);
+    static void cancel_superseded_previews(storage::Catalog& catalog, const std::string& id);
     std::function<bool(int)> heartbeats(storage::Catalog& catalog, const std::string& worker, std::int64_t job,
                                         bool& lease_lost) const;
     void loop(int index);

@@ -1,6 +1,6 @@
 // tafel_queue_worker <catalog-url> <worker-name> <output-file> [run|hang]: one worker process
 // of the multi-process queue tests.
-//   run   claims jobs until every job of the queue is final (succeeded, failed, cancelled),
+//   run   says "ready", waits for "<output-file>.go", then claims jobs until every job of the queue is final (succeeded, failed, cancelled),
 //         waiting for work (LISTEN/NOTIFY or poll) while others hold leases. Each job's side
 //         effect is one line "<job id> <worker>\n" appended to the output file (O_APPEND:
 //         concurrent appends of a short line by several processes do not interleave), then
@@ -70,6 +70,19 @@ int main(int argc, char** argv) {
     if (fd < 0) {
         fmt::print(stderr, "{}: open {}: {}\n", worker, argv[3], std::strerror(errno));
         return 1;
+    }
+    // Start barrier: every process of a test opens its catalog first, says "ready", and claims
+    // only once the test creates "<output-file>.go" — so that a fast backend cannot let the
+    // first process drain the queue before the others have even started.
+    fmt::print("ready\n");
+    std::fflush(stdout);
+    const std::string go = std::string(argv[3]) + ".go";
+    for (int waited_ms = 0; ::access(go.c_str(), F_OK) != 0; waited_ms += 2) {
+        if (waited_ms > 120'000) {
+            fmt::print(stderr, "{}: {} never appeared\n", worker, go);
+            return 1;
+        }
+        ::usleep(2000);
     }
     int done = 0;
     for (;;) {
