@@ -214,6 +214,10 @@ Result<BatchResult> run_batch(const BatchOptions& options, const std::function<v
         runner_options.worker_name = "reprocess";
         runner_options.concurrency = std::max(1, options.parallel);
         runner_options.light_lane = false;
+        // A batch re-renders whole lessons that were already over: an audio-only preview
+        // (progressive publishing, for lessons that just ended) would only add work, and a
+        // Ctrl-C would leave it queued behind the cancelled renders.
+        runner_options.preview = false;
         runner_options.poll = std::chrono::milliseconds(100);
         runner_options.render = options.render;
         auto runner = transcode::JobRunner::create(runner_options, layout);
