@@ -1,5 +1,7 @@
 #include "archive/captions.hpp"
 
+#include "archive/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,43 +17,6 @@ struct Char {
     char32_t c = 0;
     std::int64_t ts = 0;
 };
-
-// BBB's indices count characters; UTF-8 is decoded into code points (invalid bytes → U+FFFD).
-std::vector<char32_t> decode_utf8(const std::string& s) {
-    std::vector<char32_t> out;
-    for (std::size_t i = 0; i < s.size();) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        const int len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-        if (len == 0 || i + static_cast<std::size_t>(len) > s.size()) {
-            out.push_back(U'\uFFFD');
-            ++i;
-            continue;
-        }
-        char32_t c = len == 1 ? b : b & (0x7F >> len);
-        for (int k = 1; k < len; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-        out.push_back(c);
-        i += static_cast<std::size_t>(len);
-    }
-    return out;
-}
-
-void append_utf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
 
 bool is_space(char32_t c) { return c == U' ' || c == U'\t' || c == U'\r' || c == U'\n' || c == U'\u00A0'; }
 
@@ -70,6 +35,7 @@ void apply_edit(std::vector<Char>& pad, const BbbEvent& e) {
     std::int64_t ts = e.timestamp_ms;
     if (i < pad.size() && ts > pad[i].ts) ts = j > i ? pad[i].ts : i > 0 ? pad[i - 1].ts : pad[i].ts;
     std::vector<Char> inserted;
+    // BBB's indices count characters, so the text is edited as code points.
     for (char32_t c : decode_utf8(e.get("text"))) inserted.push_back(Char{c, ts});
     pad.erase(pad.begin() + static_cast<std::ptrdiff_t>(i), pad.begin() + static_cast<std::ptrdiff_t>(j));
     pad.insert(pad.begin() + static_cast<std::ptrdiff_t>(i), inserted.begin(), inserted.end());

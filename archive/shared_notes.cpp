@@ -1,5 +1,7 @@
 #include "archive/shared_notes.hpp"
 
+#include "archive/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -19,25 +21,6 @@ std::string lower(std::string_view s) {
     std::string out(s);
     std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
     return out;
-}
-
-void append_utf8(std::string& out, std::uint32_t c) {
-    if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = 0xFFFD;
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
 }
 
 // "&amp;" … at `i` (which holds '&'): appends the decoded text, returns the characters used.
@@ -63,7 +46,9 @@ std::size_t decode_reference(std::string_view s, std::size_t i, std::string& out
         std::uint32_t c = 0;
         auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), c, hex ? 16 : 10);
         if (ec == std::errc{} && ptr == digits.data() + digits.size() && !digits.empty()) {
-            append_utf8(out, c);
+            // HTML Living Standard 13.2.5.80: a reference to U+0000 is U+FFFD (the encoder
+            // replaces surrogates and values above U+10FFFF).
+            append_utf8(out, c == 0 ? U'\uFFFD' : static_cast<char32_t>(c));
             return semi - i + 1;
         }
     }
