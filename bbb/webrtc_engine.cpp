@@ -3,7 +3,10 @@
 #include "bbb/webrtc_session.hpp"
 
 #include <fmt/format.h>
+#include <arpa/inet.h>
 #include <gst/gst.h>
+
+#include <array>
 
 namespace tafel::bbb {
 
@@ -26,6 +29,13 @@ Result<std::unique_ptr<WebrtcEngine>> WebrtcEngine::create(const WebrtcOptions& 
         if (!factory)
             return fail(Errc::unsupported, fmt::format("GStreamer element {} is missing (install {})", element, package));
         gst_object_unref(factory);
+    }
+    // A mistyped ICE address is a start-up error, not a failed first recording.
+    for (const auto& address : options.ice_addresses) {
+        std::array<unsigned char, 16> bytes{};
+        if (::inet_pton(AF_INET, address.c_str(), bytes.data()) != 1 &&
+            ::inet_pton(AF_INET6, address.c_str(), bytes.data()) != 1)
+            return fail(Errc::invalid_argument, fmt::format("--bbb-ice-address {} is not an IP address", address));
     }
     return std::unique_ptr<WebrtcEngine>(new WebrtcEngine(options));
 }

@@ -4,11 +4,18 @@
 // and tafel's raw capture beside it (docs/bbb.md). GStreamer lives here and in samples/ only.
 #include "bbb/media_engine.hpp"
 
+#include <string>
+#include <vector>
+
 namespace tafel::bbb {
 
 struct WebrtcOptions {
     // PLI cadence: the SFU forwards no keyframes on this path (issue 10).
     int keyframe_interval_ms = 3000;
+    // The local addresses ICE gathers host candidates on. Empty: every address libnice
+    // finds, loopback excluded. Naming some (e.g. the address the SFU reaches, or
+    // 127.0.0.1 when the SFU runs on the same host) makes the answer offer only those.
+    std::vector<std::string> ice_addresses;
 };
 
 class WebrtcEngine final : public MediaEngine {

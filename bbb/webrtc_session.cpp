@@ -77,6 +77,22 @@ Result<OfferKinds> check_offer(const GstSDPMessage* sdp) {
     return kinds;
 }
 
+// See link_branch: Opus caps without a rate get RTP's 48 kHz (RFC 7587 section 4.1).
+GstPadProbeReturn add_opus_rate(GstPad*, GstPadProbeInfo* info, gpointer) {
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+    GstCaps* caps = nullptr;
+    gst_event_parse_caps(event, &caps);
+    if (gst_caps_is_empty(caps) || gst_structure_has_field(gst_caps_get_structure(caps, 0), "rate"))
+        return GST_PAD_PROBE_OK;
+    GstCaps* with_rate = gst_caps_copy(caps);
+    gst_caps_set_simple(with_rate, "rate", G_TYPE_INT, 48000, nullptr);
+    gst_event_unref(event);
+    GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(with_rate);
+    gst_caps_unref(with_rate);
+    return GST_PAD_PROBE_OK;
+}
+
 // Folders 0700 (issue 10: recordings hold pupils' faces and voices).
 Result<void> make_private_dirs(const fs::path& dir) {
     if (dir.empty()) return {};
@@ -350,6 +366,13 @@ void WebrtcSession::State::link_branch(GstPad* pad) {
         video_linked = true;
         video_depay_sink = depay_sink; // kept: the ticker sends keyframe requests through it
     } else {
+        // rtpopusdepay names a rate only when the offer has `sprop-maxcapturerate`, which
+        // Chromium's does not carry, and webmmux refuses Opus caps without one: the
+        // not-negotiated flow then stops the whole transport. Opus over RTP always runs
+        // at 48 kHz (RFC 7587 section 4.1), which is what the WebM gets.
+        GstPad* depay_src = gst_element_get_static_pad(depay, "src");
+        gst_pad_add_probe(depay_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, add_opus_rate, nullptr, nullptr);
+        gst_object_unref(depay_src);
         audio_linked = true;
         gst_object_unref(depay_sink);
     }
@@ -470,8 +493,18 @@ void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer data) {
 // `a=rtcp-fb:<pt> nack` (and RTX, RFC 4588) and the jitterbuffer never asks for a lost
 // packet again. Set before create-answer, which reads it, and before the jitterbuffers
 // exist, whose do-retransmission webrtcbin takes from it.
+//
+// And the codecs: webrtcbin answers each m= section with the first format of the offer its
+// transceiver's codec preferences allow (all, when there are none). A browser's offer
+// lists VP9, H.264 or AV1 as readily as VP8 (Safari puts H.264 first), so the preferences
+// allow VP8 and Opus only — what the muxer and the SFU's recorder path take. One caps for
+// every transceiver: an audio section intersects to Opus, a video one to VP8, a section
+// with neither to nothing (rejected).
 void on_new_transceiver(GstElement*, GstWebRTCRTPTransceiver* transceiver, gpointer) {
-    g_object_set(transceiver, "do-nack", TRUE, nullptr);
+    GstCaps* recordable = gst_caps_from_string("application/x-rtp, media=video, encoding-name=VP8, clock-rate=90000; "
+                                               "application/x-rtp, media=audio, encoding-name=OPUS, clock-rate=48000");
+    g_object_set(transceiver, "do-nack", TRUE, "codec-preferences", recordable, nullptr);
+    gst_caps_unref(recordable);
 }
 
 void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
@@ -537,6 +570,25 @@ void on_rtpbin_pad_added(GstElement*, GstPad* pad, gpointer data) {
     if (out) add_capture_probe<RtpCapture::Direction::sent>(pad, self);
 }
 
+// With addresses named, libnice gathers on those alone (nice_agent_add_local_address
+// replaces its own interface discovery); set before any gathering starts.
+Result<void> restrict_ice_addresses(GstElement* webrtc, const std::vector<std::string>& addresses) {
+    if (addresses.empty()) return {};
+    GstObject* ice = nullptr;
+    g_object_get(webrtc, "ice-agent", &ice, nullptr);
+    if (!ice) return fail(Errc::internal, "webrtcbin has no ice-agent (GStreamer older than 1.22)");
+    for (const auto& address : addresses) {
+        gboolean added = FALSE;
+        g_signal_emit_by_name(ice, "add-local-ip-address", address.c_str(), &added);
+        if (!added) {
+            gst_object_unref(ice);
+            return fail(Errc::invalid_argument, fmt::format("ICE address {} is not usable", address));
+        }
+    }
+    gst_object_unref(ice);
+    return {};
+}
+
 GstBusSyncReply on_bus(GstBus*, GstMessage* message, gpointer data) {
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
         GError* error = nullptr;
@@ -579,6 +631,10 @@ Result<std::unique_ptr<MediaSession>> WebrtcSession::create(const std::string& o
     // mediasoup bundles everything on one transport (BUNDLE + rtcp-mux in its offers).
     gst_util_set_object_arg(G_OBJECT(state->webrtc), "bundle-policy", "max-bundle");
     gst_bin_add(GST_BIN(state->pipeline), state->webrtc);
+    if (auto r = restrict_ice_addresses(state->webrtc, options.ice_addresses); !r) {
+        gst_sdp_message_free(sdp);
+        return std::unexpected(r.error());
+    }
     state->capture = std::make_unique<RtpCapture>(capture_path_for(webm_path));
     // webrtcbin's rtpbin is named "rtpbin" (gstwebrtcbin.c, _create_rtpbin); its pads
     // appear as the transports connect, after set-remote-description.

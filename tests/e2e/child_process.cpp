@@ -23,9 +23,11 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
 
 } // namespace
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_file) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& stderr_file, bool pipe_stdin) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    int in[2] = {-1, -1};
+    if (pipe_stdin && pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     auto args = c_argv(argv);
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -35,6 +37,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
         dup2(fds[1], STDOUT_FILENO);
+        if (pipe_stdin) dup2(in[0], STDIN_FILENO);
         if (!stderr_file.empty()) {
             int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             if (err >= 0) dup2(err, STDERR_FILENO);
@@ -44,9 +47,33 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
     }
     close(fds[1]);
     stdout_fd_ = fds[0];
+    if (pipe_stdin) {
+        close(in[0]);
+        stdin_fd_ = in[1];
+        // A write to a pipe whose reader is gone raises SIGPIPE (MSG_NOSIGNAL is for
+        // sockets only): ignored in the test process, so write_stdin() returns false instead.
+        signal(SIGPIPE, SIG_IGN);
+    }
+}
+
+bool ChildProcess::write_stdin(const std::string& bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(stdin_fd_, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+void ChildProcess::close_stdin() {
+    if (stdin_fd_ >= 0) close(stdin_fd_);
+    stdin_fd_ = -1;
 }
 
 ChildProcess::~ChildProcess() {
+    close_stdin();
     if (!exited_ && pid_ > 0) {
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
