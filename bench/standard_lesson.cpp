@@ -14,20 +14,18 @@
 #include "ingest/pcap_writer.hpp"
 #include "ingest/raw_recording.hpp"
 #include "samples/deck.hpp"
+#include "tests/support/opus_encoder.hpp"
+#include "tests/support/rtp_packets.hpp"
+#include "tests/support/vp8_encoder.hpp"
 #include "transcode/slide_renderer.hpp"
 
 #include <cairo.h>
-#include <opus/opus.h>
-#include <vpx/vp8cx.h>
-#include <vpx/vpx_encoder.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <cstring>
 #include <fstream>
-#include <memory>
 #include <numbers>
 #include <stdexcept>
 #include <string>
@@ -36,6 +34,12 @@
 namespace {
 
 using namespace tafel;
+using tafel::test::fill;
+using tafel::test::make_opus_encoder;
+using tafel::test::OpusEncoderPtr;
+using tafel::test::RtpPacketWriter;
+using tafel::test::Vp8Encoder;
+using tafel::test::Vp8Fragment;
 
 constexpr std::int64_t k_start_us = 1'767'000'000'000'000; // 2025-12-29, any fixed UTC time
 const ClockAnchor k_anchor{ArrivalTime{5'000'000'000}, WallTime{k_start_us}};
@@ -57,14 +61,6 @@ void check(const Result<T>& r, const std::string& what) {
     if (!r) throw std::runtime_error(fmt::format("{}: {}", what, r.error().describe()));
 }
 
-void put16(std::vector<std::uint8_t>& b, std::uint16_t v) {
-    b.push_back(static_cast<std::uint8_t>(v >> 8));
-    b.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(std::vector<std::uint8_t>& b, std::uint32_t v) {
-    put16(b, static_cast<std::uint16_t>(v >> 16));
-    put16(b, static_cast<std::uint16_t>(v));
-}
 void put32le(std::ostream& o, std::uint32_t v) {
     const char b[4] = {static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
                        static_cast<char>(v >> 24)};
@@ -80,42 +76,22 @@ void put16le(std::ostream& o, std::uint16_t v) {
 class RtpTrack {
 public:
     RtpTrack(const std::filesystem::path& raw, const ingest::TrackInfo& info, std::uint32_t ssrc)
-        : info_(info), ssrc_(ssrc), pcap_(open(raw / info.file)) {}
+        : info_(info), writer_(info.payload_type, ssrc, 1), pcap_(open(raw / info.file)) {}
 
     void send(std::int64_t lesson_us, bool marker, std::span<const std::uint8_t> prefix,
               std::span<const std::uint8_t> payload) {
         const auto ts = rtp_ts(lesson_us);
         if (lesson_us >= next_report_us_) {
             next_report_us_ = lesson_us + 5'000'000;
-            std::vector<std::uint8_t> sr{0x80, 200};
-            put16(sr, 6);
-            put32(sr, ssrc_);
-            const std::uint64_t ntp = ntp_from_wall(WallTime{k_start_us + lesson_us});
-            put32(sr, static_cast<std::uint32_t>(ntp >> 32));
-            put32(sr, static_cast<std::uint32_t>(ntp));
-            put32(sr, ts);
-            put32(sr, packets_);
-            put32(sr, octets_);
-            append(lesson_us, sr);
+            append(lesson_us, writer_.sender_report(ntp_from_wall(WallTime{k_start_us + lesson_us}), ts));
         }
-        std::vector<std::uint8_t> b{0x80, static_cast<std::uint8_t>((marker ? 0x80 : 0) | info_.payload_type)};
-        put16(b, seq_++);
-        put32(b, ts);
-        put32(b, ssrc_);
-        b.insert(b.end(), prefix.begin(), prefix.end());
-        b.insert(b.end(), payload.begin(), payload.end());
-        ++packets_;
-        octets_ += static_cast<std::uint32_t>(prefix.size() + payload.size());
-        append(lesson_us, b);
+        append(lesson_us, writer_.packet(ts, marker, prefix, payload));
     }
 
-    // VP8 over RTP (RFC 7741 4.2): a one-byte descriptor, S on the frame's first packet,
-    // the marker on its last; 1200-byte payloads like a browser's.
+    // VP8 over RTP (RFC 7741 4.2): 1200-byte payloads like a browser's.
     void send_vp8(std::int64_t lesson_us, std::span<const std::uint8_t> frame) {
-        for (std::size_t off = 0; off < frame.size(); off += 1200) {
-            const std::size_t n = std::min<std::size_t>(1200, frame.size() - off);
-            const std::uint8_t descriptor = off == 0 ? 0x10 : 0x00;
-            send(lesson_us, off + n == frame.size(), std::span(&descriptor, 1), frame.subspan(off, n));
+        for (const Vp8Fragment& part : tafel::test::vp8_fragments(frame, 1200)) {
+            send(lesson_us, part.last, std::span(&part.descriptor, 1), part.payload);
         }
     }
 
@@ -137,10 +113,8 @@ private:
     }
 
     ingest::TrackInfo info_;
-    std::uint32_t ssrc_;
+    RtpPacketWriter writer_;
     ingest::PcapWriter pcap_;
-    std::uint16_t seq_ = 1;
-    std::uint32_t packets_ = 0, octets_ = 0;
     std::int64_t next_report_us_ = 0;
 };
 
@@ -171,62 +145,6 @@ private:
     std::ofstream out_;
 };
 
-// libvpx's encoder context is a by-value handle: destroyed only once initialised.
-class Vp8 {
-public:
-    Vp8(int w, int h, int fps, unsigned kbps) {
-        vpx_codec_enc_cfg_t cfg;
-        check(vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &cfg, 0) == VPX_CODEC_OK, "vpx config");
-        cfg.g_w = static_cast<unsigned>(w);
-        cfg.g_h = static_cast<unsigned>(h);
-        cfg.g_timebase = {1, fps};
-        cfg.rc_target_bitrate = kbps;
-        cfg.rc_end_usage = VPX_CBR; // what a browser's WebRTC sender does
-        cfg.g_lag_in_frames = 0;
-        cfg.g_threads = 1;
-        cfg.kf_mode = VPX_KF_DISABLED; // keyframes when asked (a PLI would ask)
-        check(vpx_codec_enc_init(&ctx_, vpx_codec_vp8_cx(), &cfg, 0) == VPX_CODEC_OK, "vpx init");
-        vpx_codec_control(&ctx_, VP8E_SET_CPUUSED, 16); // realtime speed, like a browser
-        check(vpx_img_alloc(&image, VPX_IMG_FMT_I420, static_cast<unsigned>(w), static_cast<unsigned>(h), 16) != nullptr,
-              "vpx image");
-    }
-    ~Vp8() {
-        vpx_img_free(&image);
-        vpx_codec_destroy(&ctx_);
-    }
-    Vp8(const Vp8&) = delete;
-    Vp8& operator=(const Vp8&) = delete;
-
-    std::vector<std::uint8_t> encode(std::int64_t pts, bool key) {
-        check(vpx_codec_encode(&ctx_, &image, pts, 1, key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME) == VPX_CODEC_OK,
-              "vpx encode");
-        std::vector<std::uint8_t> out;
-        vpx_codec_iter_t iter = nullptr;
-        while (const vpx_codec_cx_pkt_t* pkt = vpx_codec_get_cx_data(&ctx_, &iter)) {
-            if (pkt->kind != VPX_CODEC_CX_FRAME_PKT) continue;
-            const auto* bytes = static_cast<const std::uint8_t*>(pkt->data.frame.buf);
-            out.insert(out.end(), bytes, bytes + pkt->data.frame.sz);
-        }
-        return out;
-    }
-
-    vpx_image_t image{};
-
-private:
-    vpx_codec_ctx_t ctx_{};
-};
-
-void fill(vpx_image_t& img, int plane, int x0, int y0, int w, int h, std::uint8_t v) {
-    const int sub = plane == 0 ? 0 : 1;
-    const int pw = static_cast<int>(img.d_w + sub) >> sub, ph = static_cast<int>(img.d_h + sub) >> sub;
-    x0 >>= sub, y0 >>= sub, w >>= sub, h >>= sub;
-    for (int y = std::max(0, y0); y < std::min(ph, y0 + h); ++y) {
-        std::uint8_t* row = img.planes[plane] + static_cast<std::ptrdiff_t>(y) * img.stride[plane];
-        const int from = std::max(0, x0), to = std::min(pw, x0 + w);
-        if (to > from) std::memset(row + from, v, static_cast<std::size_t>(to - from));
-    }
-}
-
 void fill_yuv(vpx_image_t& img, int x, int y, int w, int h, std::uint8_t Y, std::uint8_t U, std::uint8_t V) {
     fill(img, 0, x, y, w, h, Y);
     fill(img, 1, x, y, w, h, U);
@@ -236,7 +154,7 @@ void fill_yuv(vpx_image_t& img, int x, int y, int w, int h, std::uint8_t Y, std:
 // The teacher's camera: a wall, a "head" that sways and nods, hands that move when talking.
 void write_webcam(const std::filesystem::path& raw, const ingest::TrackInfo& t, std::int64_t duration_us) {
     constexpr int w = 640, h = 360, fps = 15;
-    Vp8 vp8(w, h, fps, 600);
+    Vp8Encoder vp8(w, h, fps, 600);
     RtpTrack track(raw, t, 0x1111'0001);
     IvfWriter ivf(raw / "peer" / "webcam.ivf", w, h, fps);
     const std::int64_t frames = duration_us * fps / 1'000'000;
@@ -265,7 +183,7 @@ void write_webcam(const std::filesystem::path& raw, const ingest::TrackInfo& t, 
 void write_screen(const std::filesystem::path& raw, const ingest::TrackInfo& t, std::int64_t from_us,
                   std::int64_t to_us) {
     constexpr int w = 1280, h = 720, fps = 5;
-    Vp8 vp8(w, h, fps, 1200);
+    Vp8Encoder vp8(w, h, fps, 1200);
     RtpTrack track(raw, t, 0x1111'0005);
     IvfWriter ivf(raw / "peer" / "screen.ivf", w, h, fps);
     const std::int64_t frames = (to_us - from_us) * fps / 1'000'000;
@@ -285,18 +203,12 @@ void write_screen(const std::filesystem::path& raw, const ingest::TrackInfo& t, 
     track.close();
 }
 
-struct OpusDeleter {
-    void operator()(OpusEncoder* e) const noexcept { opus_encoder_destroy(e); }
-};
-
 // A voice: a tone of `hz` (with a slow vibrato) while `talking(t)`, silence otherwise;
 // Opus 20 ms packets into the pcap and the same PCM into a WAV for the peer.
 template <class Talking>
 void write_voice(const std::filesystem::path& raw, const ingest::TrackInfo& t, std::uint32_t ssrc, double hz,
                  std::int64_t duration_us, const std::filesystem::path& wav_file, Talking talking) {
-    int err = 0;
-    std::unique_ptr<OpusEncoder, OpusDeleter> enc(opus_encoder_create(48000, 2, OPUS_APPLICATION_VOIP, &err));
-    check(err == OPUS_OK, "opus_encoder_create");
+    const OpusEncoderPtr enc = make_opus_encoder(OPUS_APPLICATION_VOIP);
     opus_encoder_ctl(enc.get(), OPUS_SET_BITRATE(32000));
     opus_encoder_ctl(enc.get(), OPUS_SET_COMPLEXITY(0));
     RtpTrack track(raw, t, ssrc);

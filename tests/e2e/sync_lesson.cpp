@@ -5,18 +5,15 @@
 #include "ingest/raw_recording.hpp"
 #include "samples/sync_markers.hpp"
 
+#include "tests/support/opus_encoder.hpp"
+#include "tests/support/rtp_packets.hpp"
+#include "tests/support/vp8_encoder.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <opus/opus.h>
-#include <vpx/vp8cx.h>
-#include <vpx/vpx_encoder.h>
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <fstream>
-#include <memory>
-#include <numbers>
 #include <random>
 #include <stdexcept>
 
@@ -34,15 +31,6 @@ void check(bool ok, const std::string& what) {
     if (!ok) throw std::runtime_error("sync lesson: " + what);
 }
 
-void put16(std::vector<std::uint8_t>& b, std::uint32_t v) {
-    b.push_back(static_cast<std::uint8_t>(v >> 8));
-    b.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(std::vector<std::uint8_t>& b, std::uint32_t v) {
-    put16(b, v >> 16);
-    put16(b, v & 0xffff);
-}
-
 // One datagram on its way: sent at send_us (sender's wall clock, µs from the lesson start).
 struct Datagram {
     std::int64_t send_us = 0;
@@ -55,105 +43,25 @@ struct Datagram {
 // One RTP stream of one sender (RFC 3550 5.1), with an SR every second (6.4.1).
 class Stream {
 public:
-    Stream(std::uint8_t pt, std::uint32_t ssrc, std::uint32_t rtp_base, std::uint16_t seq_base, bool reports)
-        : pt_(pt), ssrc_(ssrc), rtp_base_(rtp_base), seq_(seq_base), reports_(reports) {}
+    Stream(std::uint8_t pt, std::uint32_t ssrc, std::uint16_t seq_base, bool reports)
+        : writer_(pt, ssrc, seq_base), reports_(reports) {}
 
     void rtp(std::int64_t send_us, std::uint32_t ts, bool marker, std::span<const std::uint8_t> prefix,
              std::span<const std::uint8_t> payload, std::uint32_t ts_at_send) {
         if (reports_ && send_us >= next_report_us_) {
             next_report_us_ = send_us + 1'000'000;
-            std::vector<std::uint8_t> sr{0x80, 200};
-            put16(sr, 6);
-            put32(sr, ssrc_);
-            const std::uint64_t ntp = ntp_from_wall(WallTime{k_start_us + send_us});
-            put32(sr, static_cast<std::uint32_t>(ntp >> 32));
-            put32(sr, static_cast<std::uint32_t>(ntp));
-            put32(sr, ts_at_send);
-            put32(sr, packets_);
-            put32(sr, octets_);
-            out.push_back({send_us, 0, false, 0, std::move(sr)});
+            out.push_back({send_us, 0, false, 0,
+                           writer_.sender_report(ntp_from_wall(WallTime{k_start_us + send_us}), ts_at_send)});
         }
-        std::vector<std::uint8_t> b{0x80, static_cast<std::uint8_t>((marker ? 0x80 : 0) | pt_)};
-        put16(b, seq_++);
-        put32(b, ts);
-        put32(b, ssrc_);
-        b.insert(b.end(), prefix.begin(), prefix.end());
-        b.insert(b.end(), payload.begin(), payload.end());
-        ++packets_;
-        octets_ += static_cast<std::uint32_t>(prefix.size() + payload.size());
-        out.push_back({send_us, 0, true, 0, std::move(b)});
+        out.push_back({send_us, 0, true, 0, writer_.packet(ts, marker, prefix, payload)});
     }
 
-    std::uint32_t rtp_base() const { return rtp_base_; }
     std::vector<Datagram> out;
 
 private:
-    std::uint8_t pt_;
-    std::uint32_t ssrc_, rtp_base_;
-    std::uint16_t seq_;
+    RtpPacketWriter writer_;
     bool reports_;
-    std::uint32_t packets_ = 0, octets_ = 0;
     std::int64_t next_report_us_ = 0;
-};
-
-// libvpx's encoder context is a by-value handle: destroyed only once initialised.
-class Vp8 {
-public:
-    Vp8(int w, int h, int fps) {
-        vpx_codec_enc_cfg_t cfg;
-        check(vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &cfg, 0) == VPX_CODEC_OK, "vpx config");
-        cfg.g_w = static_cast<unsigned>(w);
-        cfg.g_h = static_cast<unsigned>(h);
-        cfg.g_timebase = {1, fps};
-        cfg.rc_target_bitrate = 300;
-        cfg.rc_end_usage = VPX_CBR;
-        cfg.g_lag_in_frames = 0;
-        cfg.g_threads = 1;
-        cfg.kf_mode = VPX_KF_DISABLED; // keyframes exactly where asked
-        check(vpx_codec_enc_init(&ctx_, vpx_codec_vp8_cx(), &cfg, 0) == VPX_CODEC_OK, "vpx init");
-        vpx_codec_control(&ctx_, VP8E_SET_CPUUSED, 16);
-        check(vpx_img_alloc(&image, VPX_IMG_FMT_I420, static_cast<unsigned>(w), static_cast<unsigned>(h), 16) != nullptr,
-              "vpx image");
-    }
-    ~Vp8() {
-        vpx_img_free(&image);
-        vpx_codec_destroy(&ctx_);
-    }
-    Vp8(const Vp8&) = delete;
-    Vp8& operator=(const Vp8&) = delete;
-
-    std::vector<std::uint8_t> encode(std::int64_t pts, bool key) {
-        check(vpx_codec_encode(&ctx_, &image, pts, 1, key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME) == VPX_CODEC_OK,
-              "vpx encode");
-        std::vector<std::uint8_t> out;
-        vpx_codec_iter_t iter = nullptr;
-        while (const vpx_codec_cx_pkt_t* pkt = vpx_codec_get_cx_data(&ctx_, &iter)) {
-            if (pkt->kind != VPX_CODEC_CX_FRAME_PKT) continue;
-            const auto* bytes = static_cast<const std::uint8_t*>(pkt->data.frame.buf);
-            out.insert(out.end(), bytes, bytes + pkt->data.frame.sz);
-        }
-        return out;
-    }
-
-    vpx_image_t image{};
-
-private:
-    vpx_codec_ctx_t ctx_{};
-};
-
-void fill(vpx_image_t& img, int plane, int x0, int y0, int w, int h, std::uint8_t v) {
-    const int sub = plane == 0 ? 0 : 1;
-    const int pw = static_cast<int>(img.d_w + sub) >> sub, ph = static_cast<int>(img.d_h + sub) >> sub;
-    x0 >>= sub, y0 >>= sub, w >>= sub, h >>= sub;
-    for (int y = std::max(0, y0); y < std::min(ph, y0 + h); ++y) {
-        std::uint8_t* row = img.planes[plane] + static_cast<std::ptrdiff_t>(y) * img.stride[plane];
-        const int from = std::max(0, x0), to = std::min(pw, x0 + w);
-        if (to > from) std::memset(row + from, v, static_cast<std::size_t>(to - from));
-    }
-}
-
-struct OpusDeleter {
-    void operator()(OpusEncoder* e) const noexcept { opus_encoder_destroy(e); }
 };
 
 // The loss / jitter / reordering stage between sender and recorder. SRs are delayed like
@@ -235,10 +143,10 @@ SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLe
         const std::int64_t drift = t_us * 90'000 / 1'000'000 * o.video_clock_ppm / 1'000'000;
         return static_cast<std::uint32_t>(k_video_rtp_base + static_cast<std::uint32_t>(nominal + drift));
     };
-    Stream video(96, k_video_ssrc, k_video_rtp_base, 65'000, o.sender_reports);
+    Stream video(96, k_video_ssrc, 65'000, o.sender_reports);
     std::vector<std::size_t> packet_frame; // video RTP packet index in video.out → frame
     {
-        Vp8 vp8(o.width, o.height, o.fps);
+        Vp8Encoder vp8(o.width, o.height, o.fps, 300);
         const std::int64_t frame_us_num = 1'000'000;
         const std::int64_t frames = duration_us * o.fps / frame_us_num;
         for (std::int64_t i = 0; i < frames; ++i) {
@@ -258,12 +166,11 @@ SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLe
             sent.capture_us = t_us;
             sent.rtp_timestamp = video_ts(t_us);
             sent.keyframe = key;
-            for (std::size_t off = 0, k = 0; off < frame.size(); off += k_max_payload, ++k) {
-                const std::size_t n = std::min(k_max_payload, frame.size() - off);
-                const std::uint8_t descriptor = off == 0 ? 0x10 : 0x00; // RFC 7741 4.2: S, PID 0
+            const auto parts = vp8_fragments(frame, k_max_payload);
+            for (std::size_t k = 0; k < parts.size(); ++k) {
                 const std::int64_t send_us = t_us + static_cast<std::int64_t>(k) * 1000;
-                video.rtp(send_us, sent.rtp_timestamp, off + n == frame.size(), std::span(&descriptor, 1),
-                          std::span(frame).subspan(off, n), video_ts(send_us));
+                video.rtp(send_us, sent.rtp_timestamp, parts[k].last, std::span(&parts[k].descriptor, 1),
+                          parts[k].payload, video_ts(send_us));
                 while (packet_frame.size() < video.out.size()) packet_frame.push_back(lesson.video_frames.size());
             }
             if (keep_video_frames) sent.data = std::move(frame);
@@ -273,12 +180,10 @@ SyncLesson write_sync_lesson(const std::filesystem::path& raw_root, const SyncLe
 
     // Microphone: 20 ms Opus packets from audio_start_ms, each sent when its 20 ms are
     // captured; silence with a 1 kHz beep of k_sync_beep_ms at every marker.
-    Stream audio(111, k_audio_ssrc, k_audio_rtp_base, 30'000, o.sender_reports);
+    Stream audio(111, k_audio_ssrc, 30'000, o.sender_reports);
     std::vector<std::int64_t> audio_capture; // per RTP packet of audio.out (-1: an SR)
     {
-        int err = 0;
-        std::unique_ptr<OpusEncoder, OpusDeleter> enc(opus_encoder_create(48000, 2, OPUS_APPLICATION_AUDIO, &err));
-        check(err == OPUS_OK, "opus_encoder_create");
+        const OpusEncoderPtr enc = make_opus_encoder(OPUS_APPLICATION_AUDIO);
         opus_encoder_ctl(enc.get(), OPUS_SET_BITRATE(64000));
         std::vector<float> pcm(960 * 2);
         std::vector<unsigned char> packet(1500);
