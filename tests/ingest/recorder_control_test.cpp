@@ -1,15 +1,12 @@
 // Issue 3, "Control API": VP9 and H.264 streams with fmtp and SSRC, an SDP offer answered in
 // SDP, pause/resume, and keyframe requests by FIR where negotiated (RFC 5104 4.3.1) and by
 // PLI for VP9 and H.264.
-#include "fake_catalog.hpp"
 #include "http_client.hpp"
 #include "ingest/pcap_reader.hpp"
 #include "ingest/raw_recording.hpp"
-#include "ingest/recorder.hpp"
 #include "ingest/sdp_offer.hpp"
 #include "packet_builder.hpp"
-#include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "recorder_fixture.hpp"
 
 #include <boost/asio/ip/udp.hpp>
 #include <boost/beast/http.hpp>
@@ -17,9 +14,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
-#include <poll.h>
-#include <sys/socket.h>
 
 using namespace tafel;
 using namespace tafel::ingest;
@@ -46,45 +40,17 @@ struct Sender {
         socket.send_to(net::buffer(test::rtp(f, payload)), to);
     }
 
-    std::vector<std::uint8_t> receive(int ms) {
-        pollfd p{socket.native_handle(), POLLIN, 0};
-        if (::poll(&p, 1, ms) != 1) return {};
-        std::vector<std::uint8_t> buf(1500);
-        const auto n = ::recv(socket.native_handle(), buf.data(), buf.size(), 0);
-        if (n < 0) return {};
-        buf.resize(static_cast<std::size_t>(n));
-        return buf;
-    }
+    std::vector<std::uint8_t> receive(int ms) { return test::receive_within(socket.native_handle(), ms); }
 };
 
 std::uint32_t be32(const std::uint8_t* p) {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
-struct Fixture {
-    test::TempDir dir{"recorder-control"};
-    storage::Layout layout{dir.path()};
-    test::FakeCatalog catalog;
-    std::unique_ptr<Recorder> recorder;
-    std::uint16_t port = 0;
-    std::string id;
-
-    explicit Fixture(std::uint16_t rtp_min) {
-        auto r = Recorder::create(RecorderOptions{"127.0.0.1", 0, rtp_min, static_cast<std::uint16_t>(rtp_min + 49)},
-                                  catalog, layout);
-        REQUIRE(r);
-        recorder = std::move(*r);
-        REQUIRE(recorder->start());
-        port = recorder->control_port();
-        id = test::http_post(port, "/api/v1/sessions",
-                             {{"meeting_id", "control"},
-                              {"name", "Chemie 10"},
-                              {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}}}}})
-                 .json()["id"];
-    }
-    std::string path(const std::string& action = "") const {
-        return "/api/v1/sessions/" + id + (action.empty() ? "" : "/" + action);
-    }
+struct Fixture : test::RecorderFixture {
+    explicit Fixture(std::uint16_t rtp_min)
+        : RecorderFixture("recorder-control", rtp_min, static_cast<std::uint16_t>(rtp_min + 49),
+                          test::teacher_session("control", "Chemie 10")) {}
 };
 
 std::uint64_t count_records(const std::filesystem::path& file) {

@@ -3,25 +3,19 @@
 // named in the SDP answer with a=rtcp (RFC 3605 2.1). RTCP arriving there is captured into
 // the stream's pcap like muxed RTCP (its SR serves A/V sync) and keyframe requests go back to
 // where the sender's RTCP came from (RFC 4961). Real sockets over loopback.
-#include "fake_catalog.hpp"
 #include "http_client.hpp"
 #include "ingest/pcap_reader.hpp"
 #include "ingest/port_pool.hpp"
 #include "ingest/raw_recording.hpp"
-#include "ingest/recorder.hpp"
 #include "ingest/sdp_offer.hpp"
 #include "ingest/track_reader.hpp"
 #include "packet_builder.hpp"
-#include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "recorder_fixture.hpp"
 
 #include <boost/asio/ip/udp.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
-
-#include <poll.h>
-#include <sys/socket.h>
 
 using namespace tafel;
 using namespace tafel::ingest;
@@ -33,29 +27,9 @@ namespace {
 
 constexpr std::uint16_t k_rtp_min = 47700, k_rtp_max = 47749;
 
-struct Fixture {
-    test::TempDir dir{"recorder-rtcp-port"};
-    storage::Layout layout{dir.path()};
-    test::FakeCatalog catalog;
-    std::unique_ptr<Recorder> recorder;
-    std::uint16_t port = 0;
-    std::string id;
-
-    Fixture() {
-        auto r = Recorder::create(RecorderOptions{"127.0.0.1", 0, k_rtp_min, k_rtp_max}, catalog, layout);
-        REQUIRE(r);
-        recorder = std::move(*r);
-        REQUIRE(recorder->start());
-        port = recorder->control_port();
-        id = test::http_post(port, "/api/v1/sessions",
-                             {{"meeting_id", "rtcp-port"},
-                              {"name", "Physik 8"},
-                              {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}}}}})
-                 .json()["id"];
-    }
-    std::string path(const std::string& action = "") const {
-        return "/api/v1/sessions/" + id + (action.empty() ? "" : "/" + action);
-    }
+struct Fixture : test::RecorderFixture {
+    Fixture()
+        : RecorderFixture("recorder-rtcp-port", k_rtp_min, k_rtp_max, test::teacher_session("rtcp-port", "Physik 8")) {}
 };
 
 // True when this process can bind the UDP port on loopback (nobody else holds it).
@@ -69,13 +43,7 @@ bool port_free(std::uint16_t port) {
 }
 
 std::vector<std::uint8_t> receive(udp::socket& socket, int ms) {
-    pollfd p{socket.native_handle(), POLLIN, 0};
-    if (::poll(&p, 1, ms) != 1) return {};
-    std::vector<std::uint8_t> buf(1500);
-    const auto n = ::recv(socket.native_handle(), buf.data(), buf.size(), 0);
-    if (n < 0) return {};
-    buf.resize(static_cast<std::size_t>(n));
-    return buf;
+    return test::receive_within(socket.native_handle(), ms);
 }
 
 } // namespace
