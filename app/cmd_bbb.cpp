@@ -25,6 +25,7 @@ struct BbbCliOptions {
     std::string to_channel = "to-bbb-webrtc-recorder";
     std::string from_channel = "from-bbb-webrtc-recorder";
     int keyframe_interval_ms = 3000;
+    int not_flowing_after_ms = 5000;
     std::vector<std::string> ice_addresses;
 };
 
@@ -51,6 +52,11 @@ std::shared_ptr<BbbCliOptions> add_bbb_options(CLI::App& record) {
         ->check(CLI::Range(1000, 60000))
         ->capture_default_str();
     record
+        .add_option("--bbb-not-flowing-ms", o->not_flowing_after_ms,
+                    "recordingRtpStatusChanged not_flowing after this long without RTP")
+        ->check(CLI::Range(1000, 600000))
+        ->capture_default_str();
+    record
         .add_option("--bbb-ice-address", o->ice_addresses,
                     "Local address ICE offers host candidates on (repeatable; default: every address but loopback)")
         ->envname("TAFEL_BBB_ICE_ADDRESSES")
@@ -70,6 +76,7 @@ int run_bbb_recorder(const BbbCliOptions& o) {
     options.service.recordings_dir = o.dir;
     options.service.app_version = fmt::format("tafel {}", TAFEL_VERSION);
     options.webrtc.keyframe_interval_ms = o.keyframe_interval_ms;
+    options.webrtc.not_flowing_after_ms = o.not_flowing_after_ms;
     options.webrtc.ice_addresses = o.ice_addresses;
     // Signals are taken with sigtimedwait below, so they must be blocked in every thread,
     // which inherit the mask from here.

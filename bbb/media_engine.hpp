@@ -15,10 +15,15 @@ namespace tafel::bbb {
 struct MediaCallbacks {
     // Once: the answer SDP after ICE gathering completed (no trickle), or why there is none.
     std::function<void(Result<std::string> answer_sdp)> on_answer;
-    // Once: the first media was written (wall time now, media time of that media in ms).
+    // The first media was written (wall time now, media time of that media in ms); again
+    // each time media arrives after on_not_flowing.
     std::function<void(std::int64_t utc_us, std::int64_t hr_ms)> on_flowing;
-    // The transport failed after the answer (ICE/DTLS lost): the recording is over.
+    // No media arrived for a while after on_flowing (wall time now, media time reached).
+    std::function<void(std::int64_t utc_us, std::int64_t hr_ms)> on_not_flowing;
+    // The transport failed after the answer (ICE/DTLS broke): the recording is over.
     std::function<void(const Error& why)> on_failed;
+    // The peer closed the transport (DTLS close_notify): the recording is over.
+    std::function<void(const std::string& why)> on_closed;
 };
 
 class MediaSession {

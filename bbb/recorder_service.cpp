@@ -161,10 +161,24 @@ void RecorderService::start(const StartRecording& m) {
             publish_(to_json(RtpStatusChanged{session_id, true, utc_us, hr_ms}));
         });
     };
+    callbacks.on_not_flowing = [this, on_thread, session_id](std::int64_t utc_us, std::int64_t hr_ms) {
+        on_thread([this, session_id, utc_us, hr_ms](Session& s) {
+            if (!s.flowing) return;
+            s.flowing = false;
+            log::get("bbb")->info("session {}: media stopped arriving", session_id);
+            publish_(to_json(RtpStatusChanged{session_id, false, utc_us, hr_ms}));
+        });
+    };
     callbacks.on_failed = [this, on_thread, session_id](const Error& why) {
         on_thread([this, session_id, message = why.message](Session&) {
             log::get("bbb")->warn("session {}: media failed: {}", session_id, message);
             stop(session_id, "failed");
+        });
+    };
+    callbacks.on_closed = [this, on_thread, session_id](const std::string& why) {
+        on_thread([this, session_id, why](Session&) {
+            log::get("bbb")->info("session {}: {}", session_id, why);
+            stop(session_id, "closed");
         });
     };
     auto media = engine_.start(offer->sdp, *path, std::move(callbacks));

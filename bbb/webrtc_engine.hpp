@@ -12,6 +12,8 @@ namespace tafel::bbb {
 struct WebrtcOptions {
     // PLI cadence: the SFU forwards no keyframes on this path (issue 10).
     int keyframe_interval_ms = 3000;
+    // `not_flowing` after this long without RTP, `flowing` again at the next packet.
+    int not_flowing_after_ms = 5000;
     // The local addresses ICE gathers host candidates on. Empty: every address libnice
     // finds, loopback excluded. Naming some (e.g. the address the SFU reaches, or
     // 127.0.0.1 when the SFU runs on the same host) makes the answer offer only those.

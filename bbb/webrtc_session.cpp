@@ -128,7 +128,11 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
     bool stopping = false;
     bool finalised = false;
     bool failed_reported = false;
-    std::atomic<bool> flowing{false};
+    std::atomic<bool> flowing{false}; // the first `flowing` went out
+    // When RTP last arrived (arrival clock, ns), and whether `not_flowing` was reported
+    // since (the ticker's, under the mutex).
+    std::atomic<std::int64_t> last_rtp_ns{-1};
+    bool not_flowing = false;
     // Video only, on its streaming thread: waiting for a keyframe (at the start and after
     // loss), and the last frame time let through.
     bool awaiting_keyframe = true;
@@ -152,6 +156,8 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
 
     void answer_locked();
     void fail_locked(const std::string& why);
+    void close_locked(const std::string& why);
+    void check_flow_locked();
     Result<void> create_mux_locked();
     void link_branch(GstPad* pad);
     void run_ticker();
@@ -190,6 +196,39 @@ void WebrtcSession::State::fail_locked(const std::string& why) {
         return;
     }
     callbacks.on_failed(Error{Errc::network, why});
+}
+
+void WebrtcSession::State::close_locked(const std::string& why) {
+    if (stopping || failed_reported) return;
+    failed_reported = true;
+    if (!answered) {
+        answered = true;
+        callbacks.on_answer(fail(Errc::network, why));
+        return;
+    }
+    callbacks.on_closed(why);
+}
+
+// `not_flowing` when no RTP arrived for not_flowing_after_ms since media flowed (the sender
+// stopped: a camera turned off, a track replaced by nothing), `flowing` again at the next
+// packet. Judged by the arrival of RTP, before the jitterbuffer, so that a muxer waiting for
+// a keyframe does not count as a stall.
+void WebrtcSession::State::check_flow_locked() {
+    const std::int64_t last = last_rtp_ns.load();
+    if (!flowing.load() || last < 0) return;
+    const std::int64_t idle_ns = arrival_now().ns - last;
+    const std::int64_t limit_ns = std::int64_t{options.not_flowing_after_ms} * 1'000'000;
+    if (!not_flowing && idle_ns > limit_ns) {
+        not_flowing = true;
+        const std::int64_t first = first_ms.load();
+        callbacks.on_not_flowing(now_utc_us(), first < 0 ? 0 : last_ms.load());
+    } else if (not_flowing && idle_ns < limit_ns) {
+        not_flowing = false;
+        const GstClockTime running = gst_element_get_current_running_time(pipeline);
+        callbacks.on_flowing(now_utc_us(), GST_CLOCK_TIME_IS_VALID(running)
+                                               ? static_cast<std::int64_t>(running / GST_MSECOND)
+                                               : last_ms.load());
+    }
 }
 
 Result<void> WebrtcSession::State::create_mux_locked() {
@@ -418,6 +457,7 @@ void WebrtcSession::State::run_ticker() {
                 continue;
             }
         }
+        check_flow_locked();
         wake.wait_for(lock, std::chrono::milliseconds(200));
     }
 }
@@ -488,6 +528,36 @@ void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer data) {
     }
 }
 
+// The peer closed the transport: DTLS close_notify (RFC 6347 section 4.2.7 keeps TLS's
+// closure alerts, RFC 5246 section 7.2.1), which Chromium sends from
+// RTCPeerConnection.close(). dtlssrtpdec's connection state says so; libnice never fails
+// the ICE transport after the peer is gone (no consent freshness in webrtcbin's agent).
+void on_dtls_state(GObject* dtls, GParamSpec* pspec, gpointer data) {
+    auto self = lock_state(data);
+    if (!self) return;
+    gint state = 0;
+    g_object_get(dtls, "connection-state", &state, nullptr);
+    // GstDtlsConnectionState is private to the plugin: told by its nick.
+    GEnumClass* states = G_ENUM_CLASS(g_type_class_ref(pspec->value_type));
+    const GEnumValue* value = g_enum_get_value(states, state);
+    const std::string nick = value ? value->value_nick : "";
+    g_type_class_unref(states);
+    log::get("bbb")->debug("{}: DTLS {}", self->webm_path.filename().string(), nick);
+    std::lock_guard lock(self->mutex);
+    if (nick == "closed") self->close_locked("the peer closed the DTLS connection (close_notify)");
+    if (nick == "failed") self->fail_locked("the DTLS connection failed");
+}
+
+// dtlssrtpdec is made inside webrtcbin's transport when the offer is set.
+void on_deep_element_added(GstBin*, GstBin*, GstElement* element, gpointer data) {
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (!factory || g_strcmp0(GST_OBJECT_NAME(factory), "dtlssrtpdec") != 0) return;
+    auto self = lock_state(data);
+    if (!self) return;
+    g_signal_connect_data(element, "notify::connection-state", G_CALLBACK(on_dtls_state), weak_of(self),
+                          destroy_weak_closure, GConnectFlags{});
+}
+
 // Generic NACK (RFC 4585 section 6.2.1) on every transceiver webrtcbin makes for the
 // offer's m= sections: they are born with do-nack off, and then the answer leaves out
 // `a=rtcp-fb:<pt> nack` (and RTX, RFC 4588) and the jitterbuffer never asks for a lost
@@ -553,6 +623,14 @@ void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint, guint, gp
     g_object_set(jitterbuffer, "do-retransmission", TRUE, nullptr);
     GstPad* sink = gst_element_get_static_pad(jitterbuffer, "sink");
     add_capture_probe<RtpCapture::Direction::received>(sink, self);
+    // When RTP last arrived, for `not_flowing` (State::check_flow_locked).
+    gst_pad_add_probe(
+        sink, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        [](GstPad*, GstPadProbeInfo*, gpointer weak) -> GstPadProbeReturn {
+            if (auto state = lock_state(weak)) state->last_rtp_ns.store(arrival_now().ns);
+            return GST_PAD_PROBE_OK;
+        },
+        weak_of(self), destroy_weak);
     gst_object_unref(sink);
 }
 
@@ -653,6 +731,8 @@ Result<std::unique_ptr<MediaSession>> WebrtcSession::create(const std::string& o
     g_signal_connect_data(state->webrtc, "notify::ice-gathering-state", G_CALLBACK(on_gathering), weak_of(state),
                           destroy_weak_closure, GConnectFlags{});
     g_signal_connect_data(state->webrtc, "notify::connection-state", G_CALLBACK(on_connection_state), weak_of(state),
+                          destroy_weak_closure, GConnectFlags{});
+    g_signal_connect_data(state->pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), weak_of(state),
                           destroy_weak_closure, GConnectFlags{});
     GstBus* bus = gst_element_get_bus(state->pipeline);
     gst_bus_set_sync_handler(bus, on_bus, weak_of(state), destroy_weak);

@@ -30,9 +30,11 @@ namespace {
 // The recorder as the Chromium tests start it: ICE on 127.0.0.1 only, so that nothing needs
 // a network interface (Chromium pairs it with its own loopback candidate, which
 // --allow-loopback-in-peer-connection lets it offer).
-std::unique_ptr<BbbRecorder> loopback_recorder(const RedisServer& redis, const TempDir& dir) {
+std::unique_ptr<BbbRecorder> loopback_recorder(const RedisServer& redis, const TempDir& dir,
+                                               int not_flowing_after_ms = 5000) {
     auto options = options_for(redis.port(), dir.path);
     options.webrtc.ice_addresses = {"127.0.0.1"};
+    options.webrtc.not_flowing_after_ms = not_flowing_after_ms;
     auto recorder = BbbRecorder::start(options);
     REQUIRE(recorder);
     return std::move(*recorder);
@@ -134,4 +136,82 @@ TEST_CASE("headless Chromium's offer is answered with VP8 and Opus, and its came
     CHECK(rendered.rendered.webcam_pictures >= 10);
     CHECK(rendered.rendered.audio_tracks == 1);
     CHECK(rendered.rendered.duration_ms >= static_cast<std::int64_t>((wall_s - 1.0) * 1000));
+}
+
+TEST_CASE("when Chromium stops sending, not_flowing follows, flowing again when it resumes, and the WebM still decodes",
+          "[integration][bbb][chromium]") {
+    RedisServer redis;
+    TempDir dir;
+    FakeSfuLink sfu(redis.port());
+    constexpr int not_flowing_after_ms = 2000;
+    auto recorder = loopback_recorder(redis, dir, not_flowing_after_ms);
+    REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
+    ChromiumPeer peer;
+    const std::string file = "recordings/meeting-p/medium-paused-1700000000000.webm";
+    const auto flowing = start_recording(sfu, peer, "paused-1", file).flowing;
+
+    // Two seconds of lesson, then the camera and microphone are taken off the connection
+    // (replaceTrack(null): no RTP at all; track.enabled = false would keep sending).
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    peer.stop_sending();
+    const auto stopped_sending = std::chrono::steady_clock::now();
+    const json paused = parse(sfu.next_with_id("recordingRtpStatusChanged", std::chrono::seconds(15)));
+    const double pause_s = seconds_between(stopped_sending, std::chrono::steady_clock::now());
+    INFO(paused.dump() << " after " << pause_s << " s");
+    CHECK(paused["recordingSessionId"] == "paused-1");
+    CHECK(paused["status"] == "not_flowing");
+    CHECK(paused["timestampUTC"].get<std::string>().ends_with("Z"));
+    // Not before the configured silence (what was in flight may land just after the call),
+    // and not long after it.
+    CHECK(pause_s >= not_flowing_after_ms / 1000.0 - 0.5);
+    CHECK(pause_s <= not_flowing_after_ms / 1000.0 + 3.0);
+    CHECK(paused["timestampHR"].get<std::int64_t>() >= flowing["timestampHR"].get<std::int64_t>() + 1500);
+
+    peer.resume_sending();
+    const json resumed = parse(sfu.next_with_id("recordingRtpStatusChanged", std::chrono::seconds(15)));
+    INFO(resumed.dump());
+    CHECK(resumed["status"] == "flowing");
+    CHECK(resumed["timestampHR"].get<std::int64_t>() > paused["timestampHR"].get<std::int64_t>());
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    // Still flowing: no second not_flowing while media arrives.
+    REQUIRE(sfu.send(R"({"id":"stopRecording","recordingSessionId":"paused-1"})") == 1);
+    const json stopped = parse(sfu.next());
+    INFO(stopped.dump());
+    CHECK(stopped["id"] == "recordingStopped");
+    CHECK(stopped["reason"] == "stopped");
+
+    // Media from both sides of the pause, every frame decoding.
+    const auto finalised = check_finalised_webm(dir.path / file);
+    INFO(finalised.probed.dump());
+    REQUIRE(finalised.probed["streams"].size() == 2);
+    CHECK(finalised.duration_s >= 4.0);
+}
+
+TEST_CASE(
+    "when Chromium closes its peer connection, the recording stops with reason closed and its files are finalised",
+    "[integration][bbb][chromium]") {
+    RedisServer redis;
+    TempDir dir;
+    FakeSfuLink sfu(redis.port());
+    auto recorder = loopback_recorder(redis, dir);
+    REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
+    ChromiumPeer peer;
+    const std::string file = "recordings/meeting-q/medium-closed-1700000000000.webm";
+    start_recording(sfu, peer, "closed-1", file);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    // RTCPeerConnection.close(): a DTLS close_notify, then nothing.
+    peer.close();
+    const auto closed_at = std::chrono::steady_clock::now();
+    const json stopped = parse(sfu.next_with_id("recordingStopped", std::chrono::seconds(15)));
+    INFO(stopped.dump() << " after " << seconds_between(closed_at, std::chrono::steady_clock::now()) << " s");
+    CHECK(stopped["recordingSessionId"] == "closed-1");
+    CHECK(stopped["reason"] == "closed");
+    CHECK(stopped["timestampHR"].get<std::int64_t>() >= 1500);
+    // The session is gone: a stopRecording for it now gets no reply.
+    REQUIRE(sfu.send(R"({"id":"stopRecording","recordingSessionId":"closed-1"})") == 1);
+    CHECK_FALSE(sfu.next(std::chrono::milliseconds(500)));
+    const auto finalised = check_finalised_webm(dir.path / file);
+    INFO(finalised.probed.dump());
+    CHECK(finalised.probed["streams"].size() == 2);
+    CHECK(check_closed_capture(dir.path / file).rtp > 50);
 }
