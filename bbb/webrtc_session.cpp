@@ -127,7 +127,7 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
     bool answered = false;
     bool stopping = false;
     bool finalised = false;
-    bool failed_reported = false;
+    bool ended = false;               // the transport's end (failed or closed) was reported
     std::atomic<bool> flowing{false}; // the first `flowing` went out
     // When RTP last arrived (arrival clock, ns), and whether `not_flowing` was reported
     // since (the ticker's, under the mutex).
@@ -155,8 +155,8 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
     }
 
     void answer_locked();
-    void fail_locked(const std::string& why);
-    void close_locked(const std::string& why);
+    void end_locked(const std::string& why, bool closed_by_peer);
+    void fail_locked(const std::string& why) { end_locked(why, false); }
     void check_flow_locked();
     Result<void> create_mux_locked();
     void link_branch(GstPad* pad);
@@ -187,26 +187,20 @@ void WebrtcSession::State::answer_locked() {
     callbacks.on_answer(std::move(answer));
 }
 
-void WebrtcSession::State::fail_locked(const std::string& why) {
-    if (stopping || failed_reported) return;
-    failed_reported = true;
+// The end of the transport, reported once: before the answer as a failed start, after it
+// as `closed` (the peer said goodbye) or `failed`.
+void WebrtcSession::State::end_locked(const std::string& why, bool closed_by_peer) {
+    if (stopping || ended) return;
+    ended = true;
     if (!answered) {
         answered = true;
         callbacks.on_answer(fail(Errc::network, why));
         return;
     }
-    callbacks.on_failed(Error{Errc::network, why});
-}
-
-void WebrtcSession::State::close_locked(const std::string& why) {
-    if (stopping || failed_reported) return;
-    failed_reported = true;
-    if (!answered) {
-        answered = true;
-        callbacks.on_answer(fail(Errc::network, why));
-        return;
-    }
-    callbacks.on_closed(why);
+    if (closed_by_peer)
+        callbacks.on_closed(why);
+    else
+        callbacks.on_failed(Error{Errc::network, why});
 }
 
 // `not_flowing` when no RTP arrived for not_flowing_after_ms since media flowed (the sender
@@ -544,7 +538,7 @@ void on_dtls_state(GObject* dtls, GParamSpec* pspec, gpointer data) {
     g_type_class_unref(states);
     log::get("bbb")->debug("{}: DTLS {}", self->webm_path.filename().string(), nick);
     std::lock_guard lock(self->mutex);
-    if (nick == "closed") self->close_locked("the peer closed the DTLS connection (close_notify)");
+    if (nick == "closed") self->end_locked("the peer closed the DTLS connection (close_notify)", true);
     if (nick == "failed") self->fail_locked("the DTLS connection failed");
 }
 
