@@ -124,6 +124,7 @@ struct Compositor::Impl {
     Sws output_sws;              // ARGB32 canvas → I420, once per composition
     std::map<std::pair<int, int>, Sws> rect_sws; // ARGB32 → I420 of a dirty rectangle, per size
     I420Frame output;
+    I420Frame area_scratch;      // a converted area whose width libswscale would overrun (i420_blit.hpp)
     std::vector<Rect> dirty;     // what to redraw on the next frame(); the whole frame first
     std::vector<Rect> stale;     // drawn straight into I420 since Cairo last painted there
     std::vector<Rect> changed;   // what the last frame() redrew
@@ -375,17 +376,11 @@ Result<void> Compositor::Impl::compose(const Rect& area) {
         sws = cached.get();
         ++partial_compositions;
     }
-    const auto at = [](auto* plane, int stride, int x, int y) {
-        return plane + static_cast<std::ptrdiff_t>(y) * stride + x;
-    };
-    const std::uint8_t* src_planes[4] = {at(canvas.pixels.data(), canvas.stride, area.x * 4, area.y), nullptr,
-                                         nullptr, nullptr};
+    const std::uint8_t* src_planes[4] = {canvas.pixels.data() + static_cast<std::ptrdiff_t>(area.y) * canvas.stride +
+                                             area.x * 4,
+                                         nullptr, nullptr, nullptr};
     const int src_strides[4] = {canvas.stride, 0, 0, 0};
-    std::uint8_t* dst_planes[4] = {at(output.y.data(), output.stride_y, area.x, area.y),
-                                   at(output.u.data(), output.stride_uv, area.x / 2, area.y / 2),
-                                   at(output.v.data(), output.stride_uv, area.x / 2, area.y / 2), nullptr};
-    const int dst_strides[4] = {output.stride_y, output.stride_uv, output.stride_uv, 0};
-    sws_scale(sws, src_planes, src_strides, 0, area.h, dst_planes, dst_strides);
+    sws_scale_into(sws, src_planes, src_strides, area.h, output, area, area_scratch);
     converted_pixels += static_cast<std::int64_t>(area.w) * area.h;
     return {};
 }

@@ -60,15 +60,39 @@ Result<void> I420Scaler::scale(const I420Frame& src, I420Frame& dst, const Rect&
     }
     const std::uint8_t* src_planes[4] = {src.y.data(), src.u.data(), src.v.data(), nullptr};
     const int src_strides[4] = {src.stride_y, src.stride_uv, src.stride_uv, 0};
+    sws_scale_into(sws_.get(), src_planes, src_strides, src.height, dst, r, scratch_);
+    return {};
+}
+
+void sws_scale_into(SwsContext* sws, const std::uint8_t* const src_planes[4], const int src_strides[4], int src_height,
+                    I420Frame& dst, const Rect& r, I420Frame& scratch) {
     const auto at = [](std::uint8_t* plane, int stride, int x, int y) {
         return plane + static_cast<std::ptrdiff_t>(y) * stride + x;
     };
-    std::uint8_t* dst_planes[4] = {at(dst.y.data(), dst.stride_y, r.x, r.y),
-                                   at(dst.u.data(), dst.stride_uv, r.x / 2, r.y / 2),
-                                   at(dst.v.data(), dst.stride_uv, r.x / 2, r.y / 2), nullptr};
-    const int dst_strides[4] = {dst.stride_y, dst.stride_uv, dst.stride_uv, 0};
-    sws_scale(sws_.get(), src_planes, src_strides, 0, src.height, dst_planes, dst_strides);
-    return {};
+    if (r.w % 16 == 0) { // whole vectors: libswscale writes exactly the rectangle
+        std::uint8_t* dst_planes[4] = {at(dst.y.data(), dst.stride_y, r.x, r.y),
+                                       at(dst.u.data(), dst.stride_uv, r.x / 2, r.y / 2),
+                                       at(dst.v.data(), dst.stride_uv, r.x / 2, r.y / 2), nullptr};
+        const int dst_strides[4] = {dst.stride_y, dst.stride_uv, dst.stride_uv, 0};
+        sws_scale(sws, src_planes, src_strides, 0, src_height, dst_planes, dst_strides);
+        return;
+    }
+    const int padded = (r.w + 15) / 16 * 16;
+    if (scratch.width != padded || scratch.height < r.h) scratch = I420Frame::allocate(padded, r.h);
+    std::uint8_t* tmp_planes[4] = {scratch.y.data(), scratch.u.data(), scratch.v.data(), nullptr};
+    const int tmp_strides[4] = {scratch.stride_y, scratch.stride_uv, scratch.stride_uv, 0};
+    sws_scale(sws, src_planes, src_strides, 0, src_height, tmp_planes, tmp_strides);
+    for (int row = 0; row < r.h; ++row) {
+        std::memcpy(at(dst.y.data(), dst.stride_y, r.x, r.y + row), at(scratch.y.data(), scratch.stride_y, 0, row),
+                    static_cast<std::size_t>(r.w));
+    }
+    for (int row = 0; row < r.h / 2; ++row) {
+        const auto n = static_cast<std::size_t>(r.w / 2);
+        std::memcpy(at(dst.u.data(), dst.stride_uv, r.x / 2, r.y / 2 + row),
+                    at(scratch.u.data(), scratch.stride_uv, 0, row), n);
+        std::memcpy(at(dst.v.data(), dst.stride_uv, r.x / 2, r.y / 2 + row),
+                    at(scratch.v.data(), scratch.stride_uv, 0, row), n);
+    }
 }
 
 } // namespace tafel::transcode

@@ -25,6 +25,15 @@ YuvColour bt601_limited(std::uint32_t rgb);
 // Fills `r` (even x, y, w, h) of `frame` with one colour.
 void fill_i420(I420Frame& frame, const Rect& r, YuvColour colour);
 
+// Runs `sws` (a context whose output is yuv420p of r.w x r.h) from the given source planes
+// into rectangle `r` (even x, y, w, h) of `dst`, and nowhere else. libswscale writes each
+// output row in whole vectors — up to 14 luma bytes past a width that is not a multiple of
+// 16 (measured with FFmpeg 5.1) — which would repaint pixels right of `r` that the encoders
+// are told did not change, and run past the end of the frame's last row: such a rectangle
+// is converted into `scratch` (padded) and copied from there.
+void sws_scale_into(SwsContext* sws, const std::uint8_t* const src_planes[4], const int src_strides[4], int src_height,
+                    I420Frame& dst, const Rect& r, I420Frame& scratch);
+
 // Scales an I420 picture into a rectangle of an I420 frame (bilinear), keeping one cached
 // libswscale context per source and target geometry.
 class I420Scaler {
@@ -42,6 +51,7 @@ private:
         void operator()(SwsContext* c) const noexcept;
     };
     std::unique_ptr<SwsContext, SwsDeleter> sws_;
+    I420Frame scratch_;
 };
 
 // True when `r` can be drawn by fill_i420 / I420Scaler into a frame of `width` x `height`.

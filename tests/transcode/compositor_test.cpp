@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 using namespace tafel;
@@ -285,4 +286,41 @@ TEST_CASE("compositor scales a new camera or screen picture straight into the ou
     REQUIRE(two.has_value());
     const Rect t = c->layout().tile_rects(2)[0];
     CHECK(std::abs(luma(**two, t.x + t.w / 2, t.y + t.h / 2) - 150) <= 3);
+}
+
+TEST_CASE("compositor: outside the rectangles it reports as changed, the frame stays as it was", "[unit]") {
+    // The encoders skip every block outside changed(), and the frame pool copies only those
+    // rectangles: a pixel touched outside them would never reach the video, or only at the
+    // next keyframe. Odd-sized areas (a cursor spot is 22 px wide) are where a converter
+    // writing whole vectors past the end of a row would show.
+    auto c = Compositor::create(LessonLayout{});
+    REQUIRE(c.has_value());
+    c->set_slide(solid(960, 720, 0x3366CC));
+    c->set_page_mapping(PageMapping{Rect{0, 0, 960, 720}, SlideView{}});
+    c->set_tiles({{"teacher", "Frau Müller", 0x1E88E5}});
+    REQUIRE(c->frame().has_value());
+    for (int step = 0; step < 40; ++step) {
+        const I420Frame before = **c->frame();
+        c->set_cursor(CursorState{true, 0.05 + 0.023 * step, 0.1 + 0.019 * step});
+        if (step % 3 == 0) c->set_tile_picture("teacher", camera(640, 480, 60 + step, 128, 128 + step));
+        auto now = c->frame();
+        REQUIRE(now.has_value());
+        const I420Frame& f = **now;
+        const std::vector<Rect> changed = c->changed();
+        const auto inside = [&](int x, int y) {
+            return std::any_of(changed.begin(), changed.end(),
+                               [&](const Rect& r) { return x >= r.x && x < r.right() && y >= r.y && y < r.bottom(); });
+        };
+        int outside = 0;
+        for (int y = 0; y < f.height; ++y) {
+            for (int x = 0; x < f.width; ++x) {
+                const auto at = static_cast<std::size_t>(y * f.stride_y + x);
+                const auto uv = static_cast<std::size_t>((y / 2) * f.stride_uv + x / 2);
+                const bool differs = f.y[at] != before.y[at] || f.u[uv] != before.u[uv] || f.v[uv] != before.v[uv];
+                if (differs && !inside(x, y)) ++outside;
+            }
+        }
+        INFO("step " << step);
+        CHECK(outside == 0);
+    }
 }
