@@ -9,7 +9,6 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavutil/frame.h>
-#include <libavutil/imgutils.h>
 }
 
 #include <fmt/format.h>
@@ -310,11 +309,12 @@ std::int64_t changed_blocks_in(const AVFrame& before, const AVFrame& now, BlockG
 } // namespace
 
 struct OutputSet::Impl {
+    Impl(int width, int height) : pool(width, height) {}
     OutputOptions options;
     BlockGrid grid;
     std::vector<std::unique_ptr<Output>> outputs;
     std::vector<std::filesystem::path> files;
-    FramePtr previous;                         // the last frame given to the encoders
+    FramePool pool;                            // the frames given to the encoders; the last one is the previous
     std::vector<std::uint8_t> scratch;         // change map being built
     std::int64_t last_index = -1;
     std::int64_t next_sample = 0;
@@ -342,7 +342,7 @@ Result<std::unique_ptr<OutputSet>> OutputSet::create(const std::filesystem::path
     }
     const int threads = options.threads > 0 ? options.threads
                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<Impl>(options.width, options.height);
     impl->options = options;
     if (options.webm_video == VideoCodec::h264) {
         return fail(Errc::invalid_argument, fmt::format("{}: WebM carries VP9 or VP8, not H.264", dir));
@@ -375,26 +375,20 @@ Result<void> OutputSet::write_video(const I420View& view, std::int64_t index, bo
         return fail(Errc::invalid_argument,
                     fmt::format("video frame index {} after {}: indices must increase", index, s.last_index));
     }
-    // One copy of the composed frame, shared (reference-counted, read-only) by the encoders.
-    auto frame = make_frame();
+    // One copy of the composed frame, shared (reference-counted, read-only) by the encoders:
+    // a pooled buffer brought up to date by copying what changed since it was last used.
+    const AVFrame* previous = s.pool.previous();
+    auto frame = s.pool.next(view, changed_areas);
     if (!frame) return std::unexpected(frame.error());
     AVFrame& f = **frame;
-    f.format = AV_PIX_FMT_YUV420P;
-    f.width = s.options.width;
-    f.height = s.options.height;
-    int ret = av_frame_get_buffer(&f, 0);
-    if (ret < 0) return av_fail(ret, fmt::format("video frame {} buffer", index));
-    const std::uint8_t* src[4] = {view.y, view.u, view.v, nullptr};
-    const int src_stride[4] = {view.stride_y, view.stride_u, view.stride_v, 0};
-    av_image_copy(f.data, f.linesize, src, src_stride, AV_PIX_FMT_YUV420P, f.width, f.height);
     f.pts = index;
     f.pict_type = force_keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     s.last_index = index;
     ++s.stats.frames;
     ChangeMap changed;
-    if (s.previous && !force_keyframe) {
-        const auto n = changed_areas ? changed_blocks_in(*s.previous, f, s.grid, *changed_areas, s.scratch)
-                                     : changed_blocks(*s.previous, f, s.grid, s.scratch);
+    if (previous != nullptr && !force_keyframe) {
+        const auto n = changed_areas ? changed_blocks_in(*previous, f, s.grid, *changed_areas, s.scratch)
+                                     : changed_blocks(*previous, f, s.grid, s.scratch);
         s.stats.changed_blocks += n;
         if (n == 0) ++s.stats.still_frames;
         changed = std::make_shared<const std::vector<std::uint8_t>>(s.scratch);
@@ -406,7 +400,6 @@ Result<void> OutputSet::write_video(const I420View& view, std::int64_t index, bo
         if (!copy) return av_fail(AVERROR(ENOMEM), fmt::format("video frame {} reference", index));
         if (auto pushed = output->submit(VideoJob{std::move(copy), changed}); !pushed) return pushed;
     }
-    s.previous = std::move(*frame);
     return {};
 }
 
@@ -464,6 +457,11 @@ Result<void> OutputSet::finish() {
 
 std::vector<std::filesystem::path> OutputSet::files() const { return impl_->files; }
 
-OutputSet::Stats OutputSet::stats() const { return impl_->stats; }
+OutputSet::Stats OutputSet::stats() const {
+    Stats stats = impl_->stats;
+    stats.frame_buffers = impl_->pool.stats().allocated;
+    stats.copied_bytes = impl_->pool.stats().copied_bytes;
+    return stats;
+}
 
 } // namespace tafel::transcode

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/rational.hpp"
 #include "mux/container_writer.hpp"
+#include "transcode/frame_pool.hpp" // I420View
 #include "transcode/lesson_layout.hpp"
 #include "transcode/video_encoder.hpp"
 
@@ -37,11 +38,6 @@ struct OutputOptions {
     std::vector<mux::ContainerChapter> chapters; // in all four files (Matroska Chapters; MP4 chpl + chapter track)
 };
 
-struct I420View {                        // borrowed planes of one frame, width x height
-    const std::uint8_t* y; const std::uint8_t* u; const std::uint8_t* v;
-    int stride_y, stride_u, stride_v;
-};
-
 class OutputSet {
 public:
     static Result<std::unique_ptr<OutputSet>> create(const std::filesystem::path& dir, const OutputOptions& options);
@@ -67,6 +63,8 @@ public:
         std::int64_t still_frames = 0;    // of them: not one block changed
         std::int64_t changed_blocks = 0;  // summed over frames (keyframes count as all changed)
         std::int64_t blocks_per_frame = 0;
+        std::int64_t frame_buffers = 0; // pooled frame buffers allocated (frame_pool.hpp)
+        std::int64_t copied_bytes = 0;  // composed pixels copied into them, over all frames
     };
     Stats stats() const;
 
