@@ -43,14 +43,19 @@ Result<void> LessonScene::update_slide(std::int64_t t, bool& scene_change) {
             if (f.screen && f.track.track().id == share->track && f.has_picture) screen = &f;
         }
     }
+    // A new screen picture arrives at the sharer's rate (5 fps in the standard lesson), not
+    // at the output's: only a new one is handed over, else every output frame would copy,
+    // rescale and re-compare the whole slide area for a picture that did not change.
     if (screen != shown_screen_) {
         scene_change = true;
         shown_screen_ = screen;
         if (screen == nullptr) compositor_.clear_screen();
+        else
+            compositor_.set_screen(screen->picture);
+    } else if (screen != nullptr && screen->pictures != shown_screen_picture_) {
+        compositor_.set_screen(screen->picture);
     }
-    for (auto& f : video_) {
-        if (&f == screen && f.has_picture) compositor_.set_screen(f.picture);
-    }
+    if (screen != nullptr) shown_screen_picture_ = screen->pictures;
 
     const SlideChange* s = timeline_.slide_at(t);
     const SlideView view = timeline_.view_at(t);

@@ -62,6 +62,7 @@ private:
     const SlideChange* shown_slide_ = nullptr;
     SlideView shown_view_;
     const VideoFeed* shown_screen_ = nullptr;
+    std::uint64_t shown_screen_picture_ = 0; // shown_screen_->pictures when it was last given to the compositor
     const WhiteboardPage* board_ = nullptr;
     std::size_t board_version_ = 0;
     const PollCard* shown_poll_ = nullptr;
