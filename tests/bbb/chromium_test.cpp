@@ -27,27 +27,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What each Chromium test starts: Redis, the SFU's side of it, the recorder — with ICE on
-// 127.0.0.1 only, so that nothing needs a network interface (Chromium pairs it with its own
-// loopback candidate, which --allow-loopback-in-peer-connection lets it offer) — and the
-// browser.
-struct ChromiumSetup {
-    RedisServer redis;
-    TempDir dir;
-    FakeSfuLink sfu{redis.port()};
-    std::unique_ptr<BbbRecorder> recorder;
-    ChromiumPeer peer;
-
-    explicit ChromiumSetup(int not_flowing_after_ms = 5000) {
-        auto options = options_for(redis.port(), dir.path);
+// The recorder as the Chromium tests start it: ICE on 127.0.0.1 only, so that nothing needs
+// a network interface (Chromium pairs it with its own loopback candidate, which
+// --allow-loopback-in-peer-connection lets it offer).
+std::function<void(BbbOptions&)> on_loopback(int not_flowing_after_ms = 5000) {
+    return [not_flowing_after_ms](BbbOptions& options) {
         options.webrtc.ice_addresses = {"127.0.0.1"};
         options.webrtc.not_flowing_after_ms = not_flowing_after_ms;
-        auto started = BbbRecorder::start(options);
-        REQUIRE(started);
-        recorder = std::move(*started);
-        REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
-    }
-};
+    };
+}
 
 // The payload types of one m= section of an SDP (RFC 8866 section 5.14: the fmt list).
 std::vector<std::string> payload_types(const std::string& sdp, const std::string& kind) {
@@ -68,8 +56,9 @@ double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::ste
 TEST_CASE("headless Chromium's offer is answered with VP8 and Opus, and its camera and microphone are recorded to a "
           "WebM that plays and a capture that renders",
           "[integration][bbb][chromium]") {
-    ChromiumSetup setup;
-    auto& [redis, dir, sfu, recorder, peer] = setup;
+    RecorderSetup setup(on_loopback());
+    auto& [redis, dir, sfu, recorder] = setup;
+    ChromiumPeer peer;
     // What differs from mediasoup's offers, so the answer below has something to choose from.
     const auto offer = peer.offer();
     REQUIRE(offer);
@@ -145,8 +134,9 @@ TEST_CASE("headless Chromium's offer is answered with VP8 and Opus, and its came
 TEST_CASE("when Chromium stops sending, not_flowing follows, flowing again when it resumes, and the WebM still decodes",
           "[integration][bbb][chromium]") {
     constexpr int not_flowing_after_ms = 2000;
-    ChromiumSetup setup(not_flowing_after_ms);
-    auto& [redis, dir, sfu, recorder, peer] = setup;
+    RecorderSetup setup(on_loopback(not_flowing_after_ms));
+    auto& [redis, dir, sfu, recorder] = setup;
+    ChromiumPeer peer;
     const std::string file = "recordings/meeting-p/medium-paused-1700000000000.webm";
     const auto flowing = start_recording(sfu, peer, "paused-1", file).flowing;
 
@@ -190,8 +180,9 @@ TEST_CASE("when Chromium stops sending, not_flowing follows, flowing again when 
 TEST_CASE(
     "when Chromium closes its peer connection, the recording stops with reason closed and its files are finalised",
     "[integration][bbb][chromium]") {
-    ChromiumSetup setup;
-    auto& [redis, dir, sfu, recorder, peer] = setup;
+    RecorderSetup setup(on_loopback());
+    auto& [redis, dir, sfu, recorder] = setup;
+    ChromiumPeer peer;
     const std::string file = "recordings/meeting-q/medium-closed-1700000000000.webm";
     start_recording(sfu, peer, "closed-1", file);
     std::this_thread::sleep_for(std::chrono::seconds(2));

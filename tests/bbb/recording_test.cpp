@@ -32,12 +32,8 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 TEST_CASE("a WebRTC VP8 sender is recorded to a WebM with duration and cues, flowing reported", "[integration][bbb]") {
-    RedisServer redis;
-    TempDir dir;
-    FakeSfuLink sfu(redis.port());
-    auto recorder = BbbRecorder::start(options_for(redis.port(), dir.path));
-    REQUIRE(recorder);
-    REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
+    RecorderSetup setup;
+    auto& [redis, dir, sfu, recorder] = setup;
 
     WebrtcPeer peer;
     const std::string file = "recordings/meeting-1/medium-user-1-1700000000000.webm";
@@ -190,12 +186,8 @@ TEST_CASE("kill -9 of tafel record --bbb mid-recording: a new instanceId, the fi
 
 TEST_CASE("under packet loss the recorder sends NACKs, asks for keyframes at most once a second, and the WebM decodes",
           "[integration][bbb]") {
-    RedisServer redis;
-    TempDir dir;
-    FakeSfuLink sfu(redis.port());
-    auto recorder = BbbRecorder::start(options_for(redis.port(), dir.path));
-    REQUIRE(recorder);
-    REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
+    RecorderSetup setup;
+    auto& [redis, dir, sfu, recorder] = setup;
 
     WebrtcPeer peer(10); // one VP8 packet in 10 lost on the way
     const std::string file = "recordings/meeting-2/medium-user-2-1700000000000.webm";

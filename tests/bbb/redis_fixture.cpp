@@ -191,6 +191,15 @@ BbbOptions options_for(std::uint16_t port, const std::filesystem::path& dir) {
     return o;
 }
 
+RecorderSetup::RecorderSetup(const std::function<void(BbbOptions&)>& adjust) {
+    auto options = options_for(redis.port(), dir.path);
+    if (adjust) adjust(options);
+    auto started = BbbRecorder::start(options);
+    REQUIRE(started);
+    recorder = std::move(*started);
+    REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
+}
+
 nlohmann::json parse(const std::optional<std::string>& text) {
     REQUIRE(text);
     auto j = nlohmann::json::parse(*text, nullptr, false);

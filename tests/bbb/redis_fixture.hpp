@@ -11,6 +11,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -72,6 +74,18 @@ struct TempDir {
 
 // The recorder as the tests start it: Redis on `port`, files under `dir`.
 BbbOptions options_for(std::uint16_t port, const std::filesystem::path& dir);
+
+// What most tests start: Redis, the SFU's side of it, and the recorder (options_for, then
+// `adjust`), past its start-up recorderStatus. Tests take it apart with
+// `auto& [redis, dir, sfu, recorder] = setup;`.
+struct RecorderSetup {
+    RedisServer redis;
+    TempDir dir;
+    FakeSfuLink sfu{redis.port()};
+    std::unique_ptr<BbbRecorder> recorder;
+
+    explicit RecorderSetup(const std::function<void(BbbOptions&)>& adjust = {});
+};
 
 // A reply payload as JSON; REQUIREs that there was one and that it parses.
 nlohmann::json parse(const std::optional<std::string>& text);

@@ -111,12 +111,8 @@ TEST_CASE("recorderStatus at start-up and on getRecorderStatus, a new instanceId
 }
 
 TEST_CASE("startRecording errors are a clear failed reply, never a crash", "[integration][bbb]") {
-    RedisServer redis;
-    TempDir dir;
-    FakeSfuLink sfu(redis.port());
-    auto recorder = BbbRecorder::start(options_for(redis.port(), dir.path));
-    REQUIRE(recorder);
-    REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
+    RecorderSetup setup;
+    auto& [redis, dir, sfu, recorder] = setup;
     const std::string offer = encode_sdp_envelope({"offer", mediasoup_offer()});
     fs::create_directories(dir.path / "recordings" / "m1");
     std::ofstream(dir.path / "recordings" / "m1" / "taken.webm") << "x";
@@ -160,12 +156,8 @@ TEST_CASE("startRecording errors are a clear failed reply, never a crash", "[int
 
 TEST_CASE("a mediasoup offer is answered as DTLS client, listed and stopped, unknown sessions get no reply",
           "[integration][bbb]") {
-    RedisServer redis;
-    TempDir dir;
-    FakeSfuLink sfu(redis.port());
-    auto recorder = BbbRecorder::start(options_for(redis.port(), dir.path));
-    REQUIRE(recorder);
-    REQUIRE(parse(sfu.next())["id"] == "recorderStatus");
+    RecorderSetup setup;
+    auto& [redis, dir, sfu, recorder] = setup;
 
     const std::string file = "recordings/m1/medium-u7-1700000000000.webm";
     REQUIRE(sfu.send(start_message("rec-1", file, encode_sdp_envelope({"offer", mediasoup_offer()}))) == 1);
