@@ -80,36 +80,34 @@ void draw_text(cairo_t* cr, std::string_view text, const char* font, double x, d
     pango_cairo_show_layout(cr, layout.get());
 }
 
+// One part of a fraction diagram (the current path): the accent colour when it is counted,
+// white otherwise, with a dark outline.
+void fill_part(cairo_t* cr, Rgb accent, bool shaded) {
+    if (shaded) {
+        set_rgb(cr, accent);
+    } else {
+        cairo_set_source_rgb(cr, 1, 1, 1);
+    }
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    cairo_set_line_width(cr, 3);
+    cairo_stroke(cr);
+}
+
 void draw_pie(cairo_t* cr, Rgb accent, int parts, int shaded, double cx, double cy, double r) {
     const double step = 2 * std::numbers::pi / parts;
     for (int i = 0; i < parts; ++i) {
         cairo_move_to(cr, cx, cy);
         cairo_arc(cr, cx, cy, r, -std::numbers::pi / 2 + i * step, -std::numbers::pi / 2 + (i + 1) * step);
         cairo_close_path(cr);
-        if (i < shaded) {
-            set_rgb(cr, accent);
-        } else {
-            cairo_set_source_rgb(cr, 1, 1, 1);
-        }
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        cairo_set_line_width(cr, 3);
-        cairo_stroke(cr);
+        fill_part(cr, accent, i < shaded);
     }
 }
 
 void draw_bar(cairo_t* cr, Rgb accent, int parts, int shaded, double x, double y, double w, double h) {
     for (int i = 0; i < parts; ++i) {
         cairo_rectangle(cr, x + i * w / parts, y, w / parts, h);
-        if (i < shaded) {
-            set_rgb(cr, accent);
-        } else {
-            cairo_set_source_rgb(cr, 1, 1, 1);
-        }
-        cairo_fill_preserve(cr);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        cairo_set_line_width(cr, 3);
-        cairo_stroke(cr);
+        fill_part(cr, accent, i < shaded);
     }
 }
 
