@@ -3,6 +3,7 @@
 // published files checked with ffprobe/ffmpeg and the player checked over HTTP with curl.
 #include "child_process.hpp"
 #include "media_probe.hpp"
+#include "tafel_up.hpp"
 
 #include "transcode/chat_panel.hpp"
 #include "transcode/slide_renderer.hpp"
@@ -15,15 +16,12 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
-#include <thread>
 
 #include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using tafel::test::ChildProcess;
 using tafel::test::run_command;
 
 namespace {
@@ -43,64 +41,19 @@ std::string read_file(const fs::path& file) {
     return s.str();
 }
 
-// Polls the JSON API until the recording's state is final; bounded.
-std::string wait_for_state(int port, const std::string& id, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string state;
-    while (std::chrono::steady_clock::now() < deadline) {
-        const auto r = run_command({"curl", "-s", fmt::format("http://127.0.0.1:{}/api/v1/recordings/{}", port, id)});
-        const auto doc = nlohmann::json::parse(r.out, nullptr, false);
-        if (!doc.is_discarded() && doc.is_object()) state = doc.value("state", "");
-        if (state == "published" || state == "failed") return state;
-        std::this_thread::sleep_for(250ms); // polling interval of a bounded wait, not a sync point
-    }
-    return state;
-}
-
-int port_of(const std::string& line) {
-    std::smatch m;
-    std::regex re(R"(:(\d+))");
-    std::string::const_iterator start = line.begin();
-    int port = 0;
-    while (std::regex_search(start, line.end(), m, re)) {
-        port = std::stoi(m[1]);
-        start = m.suffix().first;
-    }
-    return port;
-}
-
 } // namespace
 
 TEST_CASE("a 20-second simulated lesson goes from RTP to a playback page", "[e2e]") {
-    const fs::path data = fs::path(TAFEL_BINARY_DIR) / "e2e" / fmt::format("lesson-{}", ::getpid());
-    fs::remove_all(data);
-    fs::create_directories(data);
-    const std::string tafel = TAFEL_EXECUTABLE;
-
-    ChildProcess up({tafel, "up", "--data-dir", data.string(), "--player-port", "0", "--control-port", "0",
-                     "--rtp-port-min", "47000", "--rtp-port-max", "47999"},
-                    (data / "tafel-up.log").string());
-    const auto player_line = up.wait_for_line("recordings at", 60s);
-    REQUIRE(player_line);
-    const auto control_line = up.wait_for_line("recorder control API at", 10s);
-    REQUIRE(control_line);
-    const int player_port = port_of(*player_line);
-    const int control_port = port_of(*control_line);
-    REQUIRE(player_port > 0);
-    REQUIRE(control_port > 0);
+    tafel::test::TafelUp up(fs::path(TAFEL_BINARY_DIR) / "e2e" / fmt::format("lesson-{}", ::getpid()), 47000, 47999);
+    const fs::path& data = up.data;
+    const int player_port = up.player_port;
 
     // The lesson: 20 s, a slide change every 5 s (pages 1..4), 6 chat messages.
-    ChildProcess simulate({tafel, "simulate", "--control-url", fmt::format("http://127.0.0.1:{}", control_port),
-                           "--duration", "20s", "--slide-interval", "5s", "--chat", "6", "--work-dir",
-                           (data / "simulator").string()},
-                          (data / "simulate.log").string());
-    const auto recorded = simulate.wait_for_line("recorded as", 90s);
-    REQUIRE(recorded);
-    REQUIRE(simulate.wait(30s) == 0);
-    const std::string id = recorded->substr(recorded->rfind(' ') + 1);
+    const std::string id =
+        tafel::test::simulate_lesson(up, {"--duration", "20s", "--slide-interval", "5s", "--chat", "6"}, 90s);
     INFO("recording " << id);
 
-    REQUIRE(wait_for_state(player_port, id, 300s) == "published");
+    REQUIRE(tafel::test::wait_for_state(player_port, id, 300s) == "published");
 
     const fs::path published = data / "published" / id;
     const fs::path raw = data / "raw" / id;
@@ -232,5 +185,5 @@ TEST_CASE("a 20-second simulated lesson goes from RTP to a playback page", "[e2e
         CHECK(got == whole.substr(1000, 1000));
     }
 
-    CHECK(up.stop(SIGINT, 60s) == 0);
+    CHECK(up.process.stop(SIGINT, 60s) == 0);
 }

@@ -8,14 +8,13 @@
 // Hidden (not in CTest): the GStreamer sender's own sender reports put its webcam
 // up to ~70 ms behind its microphone in some runs (docs/sync.md, "Live path");
 // run it by hand with `e2e_tests "[sync-live]"`.
-#include "child_process.hpp"
 #include "sync_measure.hpp"
+#include "tafel_up.hpp"
 
 #include "samples/sync_markers.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -23,15 +22,11 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <regex>
-#include <thread>
 
 #include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using tafel::test::ChildProcess;
-using tafel::test::run_command;
 
 namespace {
 
@@ -42,28 +37,6 @@ constexpr int k_camera_w = 640, k_camera_h = 360; // the simulator's webcam
 constexpr double k_flash_threshold = 150;
 constexpr double k_beep_threshold = 0.2; // the beep peaks at 0.5 (samples::k_marker_beep_amplitude)
 constexpr double k_limit_ms = 20.0;      // the issue's bound with sender reports
-
-int port_of(const std::string& line) {
-    std::smatch m;
-    const std::regex re(R"(:(\d+))");
-    int port = 0;
-    for (auto it = line.cbegin(); std::regex_search(it, line.cend(), m, re); it = m.suffix().first)
-        port = std::stoi(m[1]);
-    return port;
-}
-
-std::string wait_for_state(int port, const std::string& id, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string state;
-    while (std::chrono::steady_clock::now() < deadline) {
-        const auto r = run_command({"curl", "-s", fmt::format("http://127.0.0.1:{}/api/v1/recordings/{}", port, id)});
-        const auto doc = nlohmann::json::parse(r.out, nullptr, false);
-        if (!doc.is_discarded() && doc.is_object()) state = doc.value("state", "");
-        if (state == "published" || state == "failed") return state;
-        std::this_thread::sleep_for(250ms); // polling interval of a bounded wait, not a sync point
-    }
-    return state;
-}
 
 // The A/V offset a rendered frame grid allows. A constant-frame-rate file shows
 // a camera picture from the first output frame at or after its lesson time, so
@@ -105,36 +78,16 @@ std::vector<Marker> find_markers(const tafel::test::AvTrace& trace, std::string&
 TEST_CASE("sync live: tafel simulate markers line up in lesson.webm and "
           "lesson.mp4 rendered by tafel up",
           "[.][e2e][sync][sync-live]") {
-    const fs::path data = fs::path(TAFEL_BINARY_DIR) / "e2e" / fmt::format("sync-live-{}", ::getpid());
-    fs::remove_all(data);
-    fs::create_directories(data);
-    const std::string tafel = TAFEL_EXECUTABLE;
-
-    ChildProcess up({tafel, "up", "--data-dir", data.string(), "--player-port", "0", "--control-port", "0",
-                     "--rtp-port-min", "48000", "--rtp-port-max", "48999"},
-                    (data / "tafel-up.log").string());
-    const auto player_line = up.wait_for_line("recordings at", 60s);
-    REQUIRE(player_line);
-    const auto control_line = up.wait_for_line("recorder control API at", 10s);
-    REQUIRE(control_line);
-    const int player_port = port_of(*player_line);
-    const int control_port = port_of(*control_line);
-    REQUIRE(player_port > 0);
-    REQUIRE(control_port > 0);
+    tafel::test::TafelUp up(fs::path(TAFEL_BINARY_DIR) / "e2e" / fmt::format("sync-live-{}", ::getpid()), 48000, 48999);
+    const fs::path& data = up.data;
 
     // 30 s of media with a marker every 5 s: at 5, 10, 15, 20 and 25 s of the
     // media clock.
     constexpr int k_markers = 5;
-    ChildProcess simulate({tafel, "simulate", "--control-url", fmt::format("http://127.0.0.1:{}", control_port),
-                           "--duration", "30s", "--markers", "5s", "--chat", "3", "--work-dir",
-                           (data / "simulator").string()},
-                          (data / "simulate.log").string());
-    const auto recorded = simulate.wait_for_line("recorded as", 120s);
-    REQUIRE(recorded);
-    REQUIRE(simulate.wait(30s) == 0);
-    const std::string id = recorded->substr(recorded->rfind(' ') + 1);
+    const std::string id =
+        tafel::test::simulate_lesson(up, {"--duration", "30s", "--markers", "5s", "--chat", "3"}, 120s);
     INFO("recording " << id);
-    REQUIRE(wait_for_state(player_port, id, 600s) == "published");
+    REQUIRE(tafel::test::wait_for_state(up.player_port, id, 600s) == "published");
 
     const fs::path published = data / "published" / id;
     const auto area = tafel::test::webcam_probe_area(k_width, k_height, k_camera_w, k_camera_h);
@@ -163,6 +116,6 @@ TEST_CASE("sync live: tafel simulate markers line up in lesson.webm and "
                    "ms over {} markers\n",
                    file, worst, markers.size());
     }
-    CHECK(up.stop(SIGINT, 60s) == 0);
+    CHECK(up.process.stop(SIGINT, 60s) == 0);
     if (std::getenv("TAFEL_KEEP") == nullptr) fs::remove_all(data);
 }
