@@ -2,7 +2,7 @@
 // audit --json, verify, recordings export and recordings list, on a SQLite catalog and a
 // data folder prepared through tafel::storage.
 #include "child_process.hpp"
-#include "core/ids.hpp"
+#include "data_dir.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
 
@@ -23,22 +23,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct DataDir {
-    fs::path path = fs::temp_directory_path() / ("tafel-lifecycle-cli-" + tafel::random_hex_id(8));
-    DataDir() { fs::create_directories(path); }
-    ~DataDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 void write_file(const fs::path& path, const std::string& bytes) {
     fs::create_directories(path.parent_path());
     std::ofstream out(path, std::ios::binary);
     out << bytes;
 }
 
-tafel::test::CommandResult tafel_cmd(const DataDir& dir, std::vector<std::string> args) {
+tafel::test::CommandResult tafel_cmd(const tafel::test::DataDir& dir, std::vector<std::string> args) {
     std::vector<std::string> argv{TAFEL_EXECUTABLE};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back("--data-dir");
@@ -56,7 +47,7 @@ std::size_t files_naming(const fs::path& root, const std::string& id) {
 } // namespace
 
 TEST_CASE("tafel recordings delete, gc, audit, verify and export", "[e2e]") {
-    DataDir dir;
+    tafel::test::DataDir dir("tafel-lifecycle-cli-");
     const tafel::storage::Layout layout(dir.path);
     auto catalog = tafel::storage::Catalog::open("sqlite:" + (dir.path / "tafel.db").string()).value();
     const std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -142,7 +133,7 @@ TEST_CASE("tafel recordings delete, gc, audit, verify and export", "[e2e]") {
 }
 
 TEST_CASE("tafel recordings share prints a signed link the player accepts - audited as shared", "[e2e]") {
-    DataDir dir;
+    tafel::test::DataDir dir("tafel-lifecycle-cli-");
     const tafel::storage::Layout layout(dir.path);
     {
         auto catalog = tafel::storage::Catalog::open("sqlite:" + (dir.path / "tafel.db").string()).value();

@@ -4,6 +4,7 @@
 // through — claimed, rendering into tmp/, published but not yet succeeded, finished. After
 // the runner returns, no file under the data folder and no row names the recording.
 #include "core/ids.hpp"
+#include "data_dir.hpp"
 #include "ingest/raw_recording.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
@@ -23,15 +24,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct DataDir {
-    fs::path path = fs::temp_directory_path() / ("tafel-race-" + random_hex_id(8));
-    DataDir() { fs::create_directories(path); }
-    ~DataDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 void make_recording(const storage::Layout& layout, storage::Catalog& catalog, const std::string& id) {
     ingest::RecordingInfo info;
@@ -78,7 +70,7 @@ bool wait_for(const std::function<bool()>& ready, std::chrono::milliseconds time
 } // namespace
 
 TEST_CASE("deleting a recording while its job runs leaves nothing behind", "[integration]") {
-    DataDir data;
+    tafel::test::DataDir data("tafel-race-");
     const storage::Layout layout(data.path);
     const std::string url = "sqlite:" + (data.path / "tafel.db").string();
     transcode::JobRunnerOptions options;

@@ -13,7 +13,9 @@
 // (tests/ingest/recorder_consent_test.cpp, recorder_policy_test.cpp), and that the video's
 // chat panel draws exactly the timeline's lines (tests/transcode/lesson_timeline_test.cpp).
 #include "child_process.hpp"
-#include "core/ids.hpp"
+#include "data_dir.hpp"
+#include "lesson_catalog.hpp"
+#include "tafel_up.hpp"
 #include "ingest/raw_recording.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
@@ -31,7 +33,6 @@
 #include <map>
 #include <vector>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 using namespace tafel;
@@ -51,15 +52,6 @@ constexpr const char* k_unknown_id = "pupil-ulrike";
 // Chat texts that must appear nowhere: sent while their sender's consent was denied.
 constexpr const char* k_denied_texts[] = {"Frage von Zacharias-7Q", "nachher-Wiebke-3K"};
 
-struct DataDir {
-    fs::path path = fs::temp_directory_path() / ("tafel-privacy-" + random_hex_id(8));
-    DataDir() { fs::create_directories(path); }
-    ~DataDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream s;
@@ -67,24 +59,11 @@ std::string read_file(const fs::path& path) {
     return s.str();
 }
 
-int port_of(const std::string& line) {
-    std::smatch m;
-    const std::regex re(R"(:(\d+)/)");
-    return std::regex_search(line, m, re) ? std::stoi(m[1]) : 0;
-}
-
 // Publishes the raw recording at `dir` (already in raw/) through the real job runner.
 void publish(const storage::Layout& layout, const std::string& url, const ingest::RecordingInfo& info) {
     const std::string id = info.id;
     auto catalog = std::move(storage::Catalog::open(url).value());
-    storage::RecordingRow row;
-    row.id = id;
-    row.meeting_id = info.meeting.id;
-    row.title = info.meeting.name;
-    row.context = info.meeting.context;
-    row.state = storage::RecordingState::stopped;
-    row.started_utc_us = info.started.utc_us;
-    REQUIRE(catalog->put_recording(row).has_value());
+    REQUIRE(catalog->put_recording(test::stopped_row(info)).has_value());
     REQUIRE(catalog->enqueue(id, "render").has_value());
     transcode::JobRunnerOptions options;
     options.database_url = url;
@@ -106,7 +85,7 @@ std::vector<std::pair<fs::path, std::string>> files_under(const fs::path& dir) {
 } // namespace
 
 TEST_CASE("a denied pupil's name and chat text appear in no published file and no HTTP answer", "[e2e]") {
-    DataDir data;
+    test::DataDir data("tafel-privacy-");
     const storage::Layout layout(data.path);
     REQUIRE(layout.ensure().has_value());
 
@@ -124,11 +103,7 @@ TEST_CASE("a denied pupil's name and chat text appear in no published file and n
     info.participants.push_back({k_unknown_id, k_unknown_name, ingest::Role::viewer, ingest::Consent::unknown});
     REQUIRE(ingest::write_recording_info(lesson.dir, info).has_value());
     {
-        std::ofstream events(lesson.dir / "events.jsonl", std::ios::app);
-        const auto event = [&](std::int64_t lesson_ms, nlohmann::json j) {
-            j["t_us"] = info.started.utc_us + lesson_ms * 1000;
-            events << j.dump() << '\n';
-        };
+        test::EventAppender event(lesson.dir, info);
         event(0, {{"type", "participant_joined"}, {"participant", k_denied_id}, {"name", k_denied_name},
                   {"role", "viewer"}, {"consent", "denied"}});
         event(0, {{"type", "participant_joined"}, {"participant", k_changer_id}, {"name", k_changer_name},
@@ -142,7 +117,7 @@ TEST_CASE("a denied pupil's name and chat text appear in no published file and n
               {{"type", "consent_changed"}, {"participant", k_changer_id}, {"consent", "denied"}, {"was", "granted"}});
         event(2000,
               {{"type", "chat"}, {"participant", k_changer_id}, {"name", k_changer_name}, {"text", k_denied_texts[1]}});
-        REQUIRE(events.good());
+        REQUIRE(event.good());
     }
     const std::string url = "sqlite:" + (data.path / "tafel.db").string();
     publish(layout, url, info);
@@ -188,7 +163,7 @@ TEST_CASE("a denied pupil's name and chat text appear in no published file and n
                        (data.path / "serve.log").string());
     const auto line = serve.wait_for_line("recordings at", 60s);
     REQUIRE(line);
-    const int port = port_of(*line);
+    const int port = test::port_of(*line);
     REQUIRE(port > 0);
     const std::string base = fmt::format("http://127.0.0.1:{}", port);
     for (const std::string& path : std::vector<std::string>{"/", "/r/" + id, "/r/" + id + "?lang=en", "/api/v1/recordings", "/api/v1/recordings/" + id,
@@ -220,7 +195,7 @@ TEST_CASE("a denied pupil's name and chat text appear in no published file and n
 }
 
 TEST_CASE("teacher_only: a pupil who granted consent is still absent from sound, chat and pages", "[e2e]") {
-    DataDir data;
+    test::DataDir data("tafel-privacy-");
     const storage::Layout layout(data.path);
     REQUIRE(layout.ensure().has_value());
     // The sync lesson's webcam and microphone become a consenting pupil's; the teacher of this
@@ -235,16 +210,12 @@ TEST_CASE("teacher_only: a pupil who granted consent is still absent from sound,
     info.participants[0] = {"teacher", "Paula Zustimmer", ingest::Role::viewer, ingest::Consent::granted};
     info.participants.push_back({"lehrer", "Herr Kant", ingest::Role::moderator, ingest::Consent::unknown});
     {
-        std::ofstream events(lesson.dir / "events.jsonl", std::ios::app);
-        const auto event = [&](std::int64_t lesson_ms, nlohmann::json j) {
-            j["t_us"] = info.started.utc_us + lesson_ms * 1000;
-            events << j.dump() << '\n';
-        };
+        test::EventAppender event(lesson.dir, info);
         event(500,
               {{"type", "chat"}, {"participant", "teacher"}, {"name", "Paula Zustimmer"}, {"text", "Paulas-Frage-9X"}});
         event(700,
               {{"type", "chat"}, {"participant", "lehrer"}, {"name", "Herr Kant"}, {"text", "Antwort-des-Lehrers"}});
-        REQUIRE(events.good());
+        REQUIRE(event.good());
     }
 
     // The contrast, so that the absence below is not vacuous: under the default policy the
@@ -284,7 +255,7 @@ TEST_CASE("teacher_only: a pupil who granted consent is still absent from sound,
                        (data.path / "serve.log").string());
     const auto line = serve.wait_for_line("recordings at", 60s);
     REQUIRE(line);
-    const int port = port_of(*line);
+    const int port = test::port_of(*line);
     REQUIRE(port > 0);
     const std::string base = fmt::format("http://127.0.0.1:{}", port);
     for (const std::string& path :

@@ -5,12 +5,14 @@
 // processed, the JSON API lists the parts ["audio"] — then the full video replaces it and
 // the manifest, the API and the page say both parts are ready.
 #include "child_process.hpp"
-#include "core/ids.hpp"
+#include "data_dir.hpp"
+#include "lesson_catalog.hpp"
 #include "ingest/raw_recording.hpp"
 #include "media_probe.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
 #include "sync_lesson.hpp"
+#include "tafel_up.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -20,7 +22,6 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 using namespace tafel;
@@ -30,21 +31,6 @@ using tafel::test::run_command;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct DataDir {
-    fs::path path = fs::temp_directory_path() / ("tafel-progressive-" + random_hex_id(8));
-    DataDir() { fs::create_directories(path); }
-    ~DataDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-int port_of(const std::string& line) {
-    std::smatch m;
-    const std::regex re(R"(:(\d+)/)");
-    return std::regex_search(line, m, re) ? std::stoi(m[1]) : 0;
-}
 
 // The recording's parts as the JSON API lists them (empty while it is not visible yet).
 std::vector<std::string> api_parts(const std::string& base, const std::string& id) {
@@ -74,7 +60,7 @@ tafel::storage::Job job_of(tafel::storage::Catalog& catalog, std::int64_t id) {
 } // namespace
 
 TEST_CASE("progressive publishing: audio, chapters and chat are served while the video still encodes", "[e2e]") {
-    DataDir data;
+    test::DataDir data("tafel-progressive-");
     const storage::Layout layout(data.path);
     REQUIRE(layout.ensure().has_value());
     // 90 s of the teacher's webcam and microphone, a chat line and a chapter.
@@ -84,34 +70,23 @@ TEST_CASE("progressive publishing: audio, chapters and chat are served while the
     const std::string id = lesson.dir.filename().string();
     const auto info = ingest::read_recording_info(lesson.dir).value();
     {
-        std::ofstream events(lesson.dir / "events.jsonl", std::ios::app);
-        const auto event = [&](std::int64_t lesson_ms, nlohmann::json j) {
-            j["t_us"] = info.started.utc_us + lesson_ms * 1000;
-            events << j.dump() << '\n';
-        };
+        test::EventAppender event(lesson.dir, info);
         event(2'000, {{"type", "chat"},
                       {"participant", info.participants.at(0).id},
                       {"name", "Frau Roth"},
                       {"text", "Heute: Optik"}});
         event(30'000, {{"type", "chapter"}, {"title", "Brechung"}});
-        REQUIRE(events.good());
+        REQUIRE(event.good());
     }
     const std::string url = "sqlite:" + (data.path / "tafel.db").string();
     auto catalog = std::move(storage::Catalog::open(url).value());
-    storage::RecordingRow row;
-    row.id = id;
-    row.meeting_id = info.meeting.id;
-    row.title = info.meeting.name;
-    row.context = info.meeting.context;
-    row.state = storage::RecordingState::stopped;
-    row.started_utc_us = info.started.utc_us;
-    REQUIRE(catalog->put_recording(row).has_value());
+    REQUIRE(catalog->put_recording(test::stopped_row(info)).has_value());
 
     ChildProcess serve({TAFEL_EXECUTABLE, "serve", "--data-dir", data.path.string(), "--player-port", "0"},
                        (data.path / "serve.log").string());
     const auto line = serve.wait_for_line("recordings at", 60s);
     REQUIRE(line);
-    const std::string base = fmt::format("http://127.0.0.1:{}", port_of(*line));
+    const std::string base = fmt::format("http://127.0.0.1:{}", test::port_of(*line));
     ChildProcess worker({TAFEL_EXECUTABLE, "worker", "--data-dir", data.path.string(), "--workers", "1",
                          "--encoder-threads", "1", "--job-poll-ms", "200"},
                         (data.path / "worker.log").string());

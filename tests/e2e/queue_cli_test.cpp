@@ -1,7 +1,7 @@
 // `tafel jobs list|show|cancel|retry|purge` through the real binary, on a SQLite catalog
 // prepared through tafel::storage (the PostgreSQL side of the same calls: tests/storage).
 #include "child_process.hpp"
-#include "core/ids.hpp"
+#include "data_dir.hpp"
 #include "storage/catalog.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,17 +14,7 @@ using tafel::test::run_command;
 
 namespace {
 
-struct DataDir {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / ("tafel-queue-cli-" + tafel::random_hex_id(8));
-    DataDir() { std::filesystem::create_directories(path); }
-    ~DataDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
-
-tafel::test::CommandResult tafel_jobs(const DataDir& dir, std::vector<std::string> args) {
+tafel::test::CommandResult tafel_jobs(const tafel::test::DataDir& dir, std::vector<std::string> args) {
     std::vector<std::string> argv{TAFEL_EXECUTABLE, "jobs"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back("--data-dir");
@@ -35,7 +25,7 @@ tafel::test::CommandResult tafel_jobs(const DataDir& dir, std::vector<std::strin
 } // namespace
 
 TEST_CASE("tafel jobs: list with progress, show, cancel, retry, purge", "[e2e]") {
-    DataDir dir;
+    tafel::test::DataDir dir("tafel-queue-cli-");
     auto catalog = tafel::storage::Catalog::open("sqlite:" + (dir.path / "tafel.db").string()).value();
     tafel::storage::RecordingRow r;
     r.id = "rec1";

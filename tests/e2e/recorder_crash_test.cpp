@@ -9,6 +9,7 @@
 #include "child_process.hpp"
 #include "media_probe.hpp"
 #include "rtp_media.hpp"
+#include "tafel_up.hpp"
 
 #include "core/time.hpp"
 #include "ingest/pcap_reader.hpp"
@@ -31,7 +32,6 @@
 #include <fstream>
 #include <map>
 #include <random>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -95,12 +95,6 @@ struct Run {
     std::vector<StreamRun> streams;
     Clock::time_point killed_at;
 };
-
-int port_of(const std::string& line) {
-    std::smatch m;
-    if (!std::regex_search(line, m, std::regex(R"(:(\d+)\s*$)"))) return 0;
-    return std::stoi(m[1]);
-}
 
 // The RTP sequence numbers in a recovered track (RTCP records skipped: PT 200..204).
 std::set<std::uint16_t> sequences_on_disk(const fs::path& file, const tafel::ClockAnchor& anchor, bool& torn) {
@@ -196,7 +190,7 @@ TEST_CASE("tafel record killed with SIGKILL 20 times keeps every packet older th
         ChildProcess recorder(record_args, (data / fmt::format("record-{}.log", n)).string());
         const auto line = recorder.wait_for_line("recorder control API at", 60s);
         REQUIRE(line);
-        const int control_port = port_of(*line);
+        const int control_port = tafel::test::port_of(*line);
         REQUIRE(control_port > 0);
         if (n > 0) check_recovered(data, runs.back()); // recovered before the API answered
 

@@ -1,0 +1,30 @@
+#pragma once
+// A generated raw recording (sync_lesson.hpp) made ready for the worker as the recorder would
+// leave it: more events in its events.jsonl, and its catalog row in the "stopped" state.
+#include "ingest/raw_recording.hpp"
+#include "storage/catalog.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+
+namespace tafel::test {
+
+// Appends events to `raw_dir`/events.jsonl, each at a time from the recording's start.
+class EventAppender {
+public:
+    EventAppender(const std::filesystem::path& raw_dir, const ingest::RecordingInfo& info);
+    void operator()(std::int64_t lesson_ms, nlohmann::json event);
+    bool good() const { return out_.good(); }
+
+private:
+    std::ofstream out_;
+    std::int64_t started_utc_us_;
+};
+
+// The catalog row of the stopped recording `info` (id, meeting, title, context, start).
+storage::RecordingRow stopped_row(const ingest::RecordingInfo& info);
+
+} // namespace tafel::test
