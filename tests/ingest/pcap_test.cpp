@@ -1,6 +1,7 @@
 #include "ingest/pcap_reader.hpp"
 #include "ingest/pcap_writer.hpp"
 #include "packet_builder.hpp"
+#include "shell_output.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -26,18 +27,6 @@ std::vector<std::uint8_t> packet(std::uint16_t seq) {
     f.seq = seq;
     f.timestamp = seq * 3000u;
     return test::rtp(f, std::vector<std::uint8_t>(100 + seq % 7, static_cast<std::uint8_t>(seq)));
-}
-
-std::string run(const std::string& cmd) {
-    struct Closer {
-        void operator()(FILE* f) const { pclose(f); }
-    };
-    std::unique_ptr<FILE, Closer> pipe(popen(cmd.c_str(), "r"));
-    REQUIRE(pipe);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (auto n = std::fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
-    return out;
 }
 
 } // namespace
@@ -126,9 +115,10 @@ TEST_CASE("tshark decodes the written pcap as RTP with the right sequence number
     REQUIRE(w);
     for (std::uint16_t s = 65530; s != 4; ++s) REQUIRE(w->append(ArrivalTime{2'000'000'000 + s}, k_sender, k_recorder, packet(s)));
     REQUIRE(w->close());
-    const auto out = run(fmt::format("tshark -r '{}' -d udp.port==40000,rtp -T fields -e rtp.seq -e ip.checksum.status "
-                                     "-o ip.check_checksum:TRUE 2>/dev/null",
-                                     file.string()));
+    const auto out = test::shell_output(
+        fmt::format("tshark -r '{}' -d udp.port==40000,rtp -T fields -e rtp.seq -e ip.checksum.status "
+                    "-o ip.check_checksum:TRUE 2>/dev/null",
+                    file.string()));
     std::istringstream lines(out);
     std::vector<std::string> seqs;
     std::string line;

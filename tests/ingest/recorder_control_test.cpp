@@ -6,6 +6,7 @@
 #include "ingest/raw_recording.hpp"
 #include "ingest/sdp_offer.hpp"
 #include "packet_builder.hpp"
+#include "recorded_media.hpp"
 #include "recorder_fixture.hpp"
 
 #include <boost/asio/ip/udp.hpp>
@@ -52,18 +53,6 @@ struct Fixture : test::RecorderFixture {
         : RecorderFixture("recorder-control", rtp_min, static_cast<std::uint16_t>(rtp_min + 49),
                           test::teacher_session("control", "Chemie 10")) {}
 };
-
-std::uint64_t count_records(const std::filesystem::path& file) {
-    auto reader = PcapReader::open(file, ClockAnchor{});
-    REQUIRE(reader);
-    std::uint64_t n = 0;
-    for (;;) {
-        auto r = reader->next();
-        REQUIRE(r);
-        if (!*r) return n;
-        ++n;
-    }
-}
 
 } // namespace
 
@@ -218,5 +207,5 @@ TEST_CASE("pause and resume: events logged, media of the pause not written", "[i
     CHECK(std::count(types.begin(), types.end(), "recording_resumed") == 1);
     auto info = read_recording_info(fx.layout.raw_dir(fx.id));
     REQUIRE(info);
-    CHECK(count_records(fx.layout.raw_dir(fx.id) / info->tracks[0].file) == 8);
+    CHECK(test::count_records(fx.layout.raw_dir(fx.id) / info->tracks[0].file) == 8);
 }

@@ -9,6 +9,7 @@
 #include "ingest/recorder.hpp"
 #include "ingest/spsc_ring.hpp"
 #include "packet_builder.hpp"
+#include "recorded_media.hpp"
 #include "storage/layout.hpp"
 #include "temp_dir.hpp"
 
@@ -28,18 +29,6 @@ namespace net = boost::asio;
 namespace {
 
 const ClockAnchor k_anchor{ArrivalTime{1'000'000'000}, WallTime{1'700'000'000'000'000}};
-
-std::uint64_t count_records(const std::filesystem::path& file) {
-    auto reader = PcapReader::open(file, k_anchor);
-    REQUIRE(reader);
-    std::uint64_t n = 0;
-    for (;;) {
-        auto r = reader->next();
-        REQUIRE(r);
-        if (!*r) return n;
-        ++n;
-    }
-}
 
 } // namespace
 
@@ -134,7 +123,7 @@ TEST_CASE("the disk writer writes, syncs and closes what two producers hand over
         const auto file = dir.path() / fmt::format("t{}.pcap", i);
         REQUIRE(std::filesystem::exists(file));
         CHECK_FALSE(std::filesystem::exists(file.string() + ".tmp"));
-        CHECK(count_records(file) == 50);
+        CHECK(test::count_records(file, k_anchor) == 50);
     }
 }
 
@@ -198,6 +187,6 @@ TEST_CASE("streams spread over three media threads are all received, written and
     auto info = read_recording_info(layout.raw_dir(id));
     REQUIRE(info);
     REQUIRE(info->tracks.size() == k_streams);
-    for (const auto& t : info->tracks) CHECK(count_records(layout.raw_dir(id) / t.file) == k_packets);
+    for (const auto& t : info->tracks) CHECK(test::count_records(layout.raw_dir(id) / t.file, k_anchor) == k_packets);
     (*recorder)->stop();
 }

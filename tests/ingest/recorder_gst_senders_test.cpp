@@ -10,6 +10,8 @@
 #include "ingest/raw_recording.hpp"
 #include "ingest/recorder.hpp"
 #include "ingest/track_reader.hpp"
+#include "recorded_media.hpp"
+#include "shell_output.hpp"
 #include "storage/layout.hpp"
 #include "temp_dir.hpp"
 
@@ -47,18 +49,6 @@ struct SenderCase {
     std::string pay;    // the payloader with its properties, without seqnum/timestamp offsets
     int frames = 0;
 };
-
-std::string run(const std::string& cmd) {
-    struct Closer {
-        void operator()(FILE* f) const { pclose(f); }
-    };
-    std::unique_ptr<FILE, Closer> pipe(popen(cmd.c_str(), "r"));
-    REQUIRE(pipe);
-    std::string out;
-    std::array<char, 4096> buf{};
-    while (auto n = std::fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
-    return out;
-}
 
 // The packets of an RFC 4571 stream (a 16-bit length before each).
 std::vector<std::vector<std::uint8_t>> rfc4571_packets(const std::filesystem::path& file) {
@@ -181,9 +171,10 @@ TEST_CASE("GStreamer senders of VP8, VP9, H.264 and Opus across the seq and time
         CHECK(same == records->size());
         // tshark: one RTP packet per record, the sequence numbers and timestamps across the wrap.
         const auto file = raw / info->tracks[i].file;
-        const auto out = run(fmt::format("tshark -r '{}' -d udp.port=={},rtp -Y rtp -T fields -e rtp.seq "
-                                         "-e rtp.timestamp -e rtp.p_type 2>/dev/null",
-                                         file.string(), ports[i]));
+        const auto out =
+            test::shell_output(fmt::format("tshark -r '{}' -d udp.port=={},rtp -Y rtp -T fields -e rtp.seq "
+                                           "-e rtp.timestamp -e rtp.p_type 2>/dev/null",
+                                           file.string(), ports[i]));
         std::istringstream lines(out);
         std::string line;
         std::uint64_t packets = 0;
@@ -211,13 +202,7 @@ TEST_CASE("GStreamer senders of VP8, VP9, H.264 and Opus across the seq and time
         // Our depacketizers rebuild every frame GStreamer encoded, across both wraps.
         auto reader = TrackReader::open(raw, info->tracks[i], info->anchor);
         REQUIRE(reader);
-        int frames = 0;
-        for (;;) {
-            auto f = (*reader)->next();
-            REQUIRE(f);
-            if (!*f) break;
-            ++frames;
-        }
+        const int frames = test::read_all_frames(**reader);
         // Video: the frames GStreamer encoded. Opus: one frame per packet (RFC 7587 4.2);
         // opusenc flushes one more frame at the end than it was given buffers.
         CHECK(frames == (c.name == "opus" ? static_cast<int>(sent[i]) : c.frames));

@@ -10,6 +10,7 @@
 #include "ingest/sdp_offer.hpp"
 #include "ingest/track_reader.hpp"
 #include "packet_builder.hpp"
+#include "recorded_media.hpp"
 #include "recorder_fixture.hpp"
 
 #include <boost/asio/ip/udp.hpp>
@@ -169,13 +170,7 @@ TEST_CASE("a stream added with rtcp_mux false listens on RTP port + 1 and captur
     CHECK((*records)[1].destination.port == rtp_port);
     auto reader = TrackReader::open(raw, info->tracks[0], info->anchor);
     REQUIRE(reader);
-    int frames = 0;
-    for (;;) {
-        auto f = (*reader)->next();
-        REQUIRE(f);
-        if (!*f) break;
-        ++frames;
-    }
+    const int frames = test::read_all_frames(**reader);
     CHECK(frames > 0);
     REQUIRE((*reader)->sender_reports().size() == 1); // the SR serves sync like a muxed one
     CHECK((*reader)->sender_reports()[0].ssrc == k_ssrc);

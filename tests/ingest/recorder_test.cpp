@@ -4,6 +4,7 @@
 #include "ingest/recorder.hpp"
 #include "ingest/track_reader.hpp"
 #include "packet_builder.hpp"
+#include "recorded_media.hpp"
 #include "storage/layout.hpp"
 #include "temp_dir.hpp"
 
@@ -235,13 +236,7 @@ TEST_CASE("the recorder captures a session's RTP over loopback into the raw reco
 
     auto reader = TrackReader::open(raw, info->tracks[0], info->anchor);
     REQUIRE(reader);
-    int frames = 0;
-    for (;;) {
-        auto f = (*reader)->next();
-        REQUIRE(f);
-        if (!*f) break;
-        ++frames;
-    }
+    const int frames = test::read_all_frames(**reader);
     CHECK(frames == 10);
     CHECK((*reader)->sender_reports().size() == 1);
 
