@@ -3,6 +3,7 @@
 #include "player/detail/gzip.hpp"
 #include "tests/player/fixture.hpp"
 #include "tests/player/http_client.hpp"
+#include "tests/player/loopback_socket.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -25,21 +26,11 @@ namespace {
 // A blocking TCP connection to 127.0.0.1:port, closed by its destructor.
 class RawSocket {
 public:
-    explicit RawSocket(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-            throw std::runtime_error("cannot connect");
-    }
-    ~RawSocket() { ::close(fd_); }
-    RawSocket(const RawSocket&) = delete;
-    RawSocket& operator=(const RawSocket&) = delete;
+    explicit RawSocket(std::uint16_t port) : fd_(connect_loopback(port)) {}
 
     // False once the server has closed (the write fails).
     bool send(std::string_view bytes) {
-        return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+        return ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
     }
     // True when the server closed the connection within `timeout` (EOF or reset).
     bool closed_within(std::chrono::milliseconds timeout) {
@@ -48,15 +39,15 @@ public:
         for (;;) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (left.count() <= 0) return false;
-            pollfd p{fd_, POLLIN, 0};
+            pollfd p{fd_.get(), POLLIN, 0};
             if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-            const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+            const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
             if (n <= 0) return true;
         }
     }
 
 private:
-    int fd_;
+    tafel::UniqueFd fd_;
 };
 
 std::string gunzip(const std::string& data) {

@@ -4,6 +4,7 @@
 // holding the connection forever.
 #include "tests/player/fixture.hpp"
 #include "tests/player/http_client.hpp"
+#include "tests/player/loopback_socket.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -32,30 +33,19 @@ constexpr std::size_t k_big = 8u << 20;
 class SmallWindowSocket {
 public:
     explicit SmallWindowSocket(std::uint16_t port, int receive_buffer = 0)
-        : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        if (receive_buffer > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-            throw std::runtime_error("cannot connect");
-    }
-    ~SmallWindowSocket() { ::close(fd_); }
-    SmallWindowSocket(const SmallWindowSocket&) = delete;
-    SmallWindowSocket& operator=(const SmallWindowSocket&) = delete;
+        : fd_(connect_loopback(port, receive_buffer)) {}
 
     void send(const std::string& bytes) {
-        REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+        REQUIRE(::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
     }
     // Reads until EOF or `want` bytes, each read bounded by `timeout`; what arrived.
     std::string read_up_to(std::size_t want, std::chrono::milliseconds timeout) {
         std::string out;
         char buf[65536];
         while (out.size() < want) {
-            pollfd p{fd_, POLLIN, 0};
+            pollfd p{fd_.get(), POLLIN, 0};
             if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) break;
-            const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+            const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
             if (n <= 0) break;
             out.append(buf, static_cast<std::size_t>(n));
         }
@@ -63,7 +53,7 @@ public:
     }
 
 private:
-    int fd_;
+    tafel::UniqueFd fd_;
 };
 
 long long open_connections(std::uint16_t port) {
