@@ -77,6 +77,15 @@ Result<OfferKinds> check_offer(const GstSDPMessage* sdp) {
     return kinds;
 }
 
+// Whether a frame at `pts` comes after the last one written at `last` in the WebM's own
+// clock: Matroska block times count in TimestampScale units, 1 ms as webmmux writes them
+// (RFC 9559 section 11), so two frames less than 1 ms apart land on one time — which a
+// player reads as the same frame twice (seen under loss: ffmpeg's "586 >= 586").
+bool advances_in_webm(GstClockTime last, GstClockTime pts) {
+    if (!GST_CLOCK_TIME_IS_VALID(last) || !GST_CLOCK_TIME_IS_VALID(pts)) return true;
+    return pts / GST_MSECOND > last / GST_MSECOND;
+}
+
 // See link_branch: Opus caps without a rate get RTP's 48 kHz (RFC 7587 section 4.1).
 GstPadProbeReturn add_opus_rate(GstPad*, GstPadProbeInfo* info, gpointer) {
     GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
@@ -137,6 +146,7 @@ struct WebrtcSession::State : std::enable_shared_from_this<WebrtcSession::State>
     // loss), and the last frame time let through.
     bool awaiting_keyframe = true;
     GstClockTime last_video_pts = GST_CLOCK_TIME_NONE;
+    GstClockTime last_audio_pts = GST_CLOCK_TIME_NONE; // on the audio streaming thread
     std::atomic<bool> keyframe_wanted{false};
     bool pli_now = false;
     std::atomic<std::int64_t> first_ms{-1};
@@ -352,8 +362,7 @@ void WebrtcSession::State::link_branch(GstPad* pad) {
                 GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
                 const bool key = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
                 const GstClockTime pts = GST_BUFFER_PTS(buffer);
-                const bool stale = GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(self->last_video_pts) &&
-                                   pts <= self->last_video_pts;
+                const bool stale = !advances_in_webm(self->last_video_pts, pts);
                 if (stale || (!key && GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DISCONT)))
                     self->awaiting_keyframe = true;
                 if (stale || (self->awaiting_keyframe && !key)) {
@@ -405,6 +414,22 @@ void WebrtcSession::State::link_branch(GstPad* pad) {
         // at 48 kHz (RFC 7587 section 4.1), which is what the WebM gets.
         GstPad* depay_src = gst_element_get_static_pad(depay, "src");
         gst_pad_add_probe(depay_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, add_opus_rate, nullptr, nullptr);
+        // Audio times only go forward in the file: once in about ten Chromium runs one Opus
+        // frame came out of the depayloader ~100 ms ahead of the next ones, which then went
+        // back in time (ffmpeg: "non monotonically increasing dts"; where upstream the jump
+        // comes from is not found). Those are dropped; an Opus frame needs no other to
+        // decode (RFC 6716 section 4), so nothing else is lost.
+        gst_pad_add_probe(
+            depay_src, GST_PAD_PROBE_TYPE_BUFFER,
+            [](GstPad*, GstPadProbeInfo* info, gpointer weak) -> GstPadProbeReturn {
+                auto state = lock_state(weak);
+                if (!state) return GST_PAD_PROBE_OK;
+                const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+                if (!advances_in_webm(state->last_audio_pts, pts)) return GST_PAD_PROBE_DROP;
+                if (GST_CLOCK_TIME_IS_VALID(pts)) state->last_audio_pts = pts;
+                return GST_PAD_PROBE_OK;
+            },
+            new Weak(weak_from_this()), destroy_weak);
         gst_object_unref(depay_src);
         audio_linked = true;
         gst_object_unref(depay_sink);
