@@ -5,16 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    tafel::ingest::H264Depacketizer depacketizer;
-    tafel::ingest::TrackStats stats;
-    std::vector<tafel::ingest::EncodedFrame> frames;
-    tafel::fuzz::for_each_packet(data, size, [&](const tafel::ingest::MediaPacket& packet) {
-        depacketizer.push(packet, frames, stats);
-    });
-    depacketizer.finish(frames, stats);
+    const auto frames = tafel::fuzz::depacketize<tafel::ingest::H264Depacketizer>(data, size);
     for (const auto& frame : frames) {
         TAFEL_FUZZ_CHECK(!frame.data.empty());
         TAFEL_FUZZ_CHECK(frame.data.size() >= 4 && frame.data[0] == 0 && frame.data[1] == 0);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace tafel::fuzz {
 
@@ -33,6 +34,18 @@ inline void for_each_packet(const std::uint8_t* data, std::size_t size,
         on_packet(packet);
         off += n;
     }
+}
+
+// Every frame a fresh `Depacketizer` hands on for the packet sequence in `data`, finish()
+// included.
+template <class Depacketizer>
+std::vector<ingest::EncodedFrame> depacketize(const std::uint8_t* data, std::size_t size) {
+    Depacketizer depacketizer;
+    ingest::TrackStats stats;
+    std::vector<ingest::EncodedFrame> frames;
+    for_each_packet(data, size, [&](const ingest::MediaPacket& packet) { depacketizer.push(packet, frames, stats); });
+    depacketizer.finish(frames, stats);
+    return frames;
 }
 
 } // namespace tafel::fuzz

@@ -5,16 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    tafel::ingest::Vp9Depacketizer depacketizer;
-    tafel::ingest::TrackStats stats;
-    std::vector<tafel::ingest::EncodedFrame> frames;
-    tafel::fuzz::for_each_packet(data, size, [&](const tafel::ingest::MediaPacket& packet) {
-        depacketizer.push(packet, frames, stats);
-    });
-    depacketizer.finish(frames, stats);
+    const auto frames = tafel::fuzz::depacketize<tafel::ingest::Vp9Depacketizer>(data, size);
     for (const auto& frame : frames) {
         TAFEL_FUZZ_CHECK(!frame.data.empty());
     }

@@ -1,6 +1,7 @@
 #include "ingest/capture_import.hpp"
 #include "ingest/track_reader.hpp"
 #include "packet_builder.hpp"
+#include "recorded_media.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -82,13 +83,7 @@ Capture lesson(bool vp8_keyframe_signature = true) {
 std::vector<EncodedFrame> frames_of(const ImportSummary& s, std::size_t track, std::size_t* reports = nullptr) {
     auto reader = TrackReader::open(s.recording_dir, s.info.tracks[track], s.info.anchor);
     REQUIRE(reader);
-    std::vector<EncodedFrame> out;
-    for (;;) {
-        auto f = (*reader)->next();
-        REQUIRE(f);
-        if (!*f) break;
-        out.push_back(std::move(**f));
-    }
+    auto out = test::all_frames(**reader);
     if (reports) *reports = (*reader)->sender_reports().size();
     return out;
 }

@@ -6,6 +6,7 @@
 #include "ingest/mjr_reader.hpp"
 #include "ingest/track_reader.hpp"
 #include "packet_builder.hpp"
+#include "recorded_media.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -90,14 +91,7 @@ std::pair<Mjr, Mjr> session() {
 std::vector<EncodedFrame> frames_of(const ImportSummary& s, std::size_t track) {
     auto reader = TrackReader::open(s.recording_dir, s.info.tracks.at(track), s.info.anchor);
     REQUIRE(reader);
-    std::vector<EncodedFrame> out;
-    for (;;) {
-        auto f = (*reader)->next();
-        REQUIRE(f);
-        if (!*f) break;
-        out.push_back(std::move(**f));
-    }
-    return out;
+    return test::all_frames(**reader);
 }
 
 } // namespace

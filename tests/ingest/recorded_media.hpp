@@ -1,6 +1,6 @@
 #pragma once
-// Reading back what a recorder test captured: the records of a pcap, and the frames the
-// depacketizers rebuild from a track.
+// Reading back what a recorder or importer test captured: the records of a pcap, and the
+// frames the depacketizers rebuild from a track.
 #include "ingest/pcap_reader.hpp"
 #include "ingest/track_reader.hpp"
 
@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 
 namespace tafel::ingest::test {
 
@@ -24,15 +25,18 @@ inline std::uint64_t count_records(const std::filesystem::path& file, const Cloc
     }
 }
 
-// Reads `reader` to its end; the number of frames. Its sender reports are complete afterwards.
-inline int read_all_frames(TrackReader& reader) {
-    int frames = 0;
+// Reads `reader` to its end; every frame. Its sender reports are complete afterwards.
+inline std::vector<EncodedFrame> all_frames(TrackReader& reader) {
+    std::vector<EncodedFrame> out;
     for (;;) {
         auto f = reader.next();
         REQUIRE(f);
-        if (!*f) return frames;
-        ++frames;
+        if (!*f) return out;
+        out.push_back(std::move(**f));
     }
 }
+
+// The number of frames all_frames would return.
+inline int read_all_frames(TrackReader& reader) { return static_cast<int>(all_frames(reader).size()); }
 
 } // namespace tafel::ingest::test
