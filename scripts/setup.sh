@@ -21,6 +21,7 @@ packages=(
   # lesson simulator (linked, not shelled out to)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   libgstreamer-plugins-bad1.0-dev gstreamer1.0-nice   # webrtcbin + libnice: tafel record --bbb (bbb/)
+  libnice-dev   # tests/bbb: a libnice ICE-lite agent plays mediasoup's ICE side
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
   # independent checkers and peers for tests and benchmarks

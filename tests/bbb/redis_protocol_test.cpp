@@ -4,6 +4,7 @@
 #include "bbb/bbb_recorder.hpp"
 #include "bbb/sdp_envelope.hpp"
 #include "core/ids.hpp"
+#include "mediasoup_offer.hpp"
 #include "redis_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,47 +26,6 @@ namespace {
 
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// What mediasoup (ICE-lite, DTLS actpass, BUNDLE, rtcp-mux) offers on the recorder path:
-// one VP8 video section with RTX and the feedback the issue lists.
-std::string mediasoup_offer() {
-    return "v=0\r\n"
-           "o=- 10000 2 IN IP4 127.0.0.1\r\n"
-           "s=-\r\n"
-           "t=0 0\r\n"
-           "a=ice-lite\r\n"
-           "a=fingerprint:sha-256 "
-           "0C:3F:2D:8A:5B:1E:77:90:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11\r\n"
-           "a=msid-semantic: WMS *\r\n"
-           "a=group:BUNDLE 0\r\n"
-           "m=video 7 UDP/TLS/RTP/SAVPF 96 97\r\n"
-           "c=IN IP4 127.0.0.1\r\n"
-           "a=rtpmap:96 VP8/90000\r\n"
-           "a=rtcp-fb:96 goog-remb\r\n"
-           "a=rtcp-fb:96 transport-cc\r\n"
-           "a=rtcp-fb:96 ccm fir\r\n"
-           "a=rtcp-fb:96 nack\r\n"
-           "a=rtcp-fb:96 nack pli\r\n"
-           "a=rtpmap:97 rtx/90000\r\n"
-           "a=fmtp:97 apt=96\r\n"
-           "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
-           "a=extmap:4 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
-           "a=extmap:5 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
-           "a=setup:actpass\r\n"
-           "a=mid:0\r\n"
-           "a=msid:stream0 track0\r\n"
-           "a=sendonly\r\n"
-           "a=ice-ufrag:mediasoupufrag01\r\n"
-           "a=ice-pwd:mediasouppassword0123456789\r\n"
-           "a=candidate:udpcandidate 1 udp 1076302079 127.0.0.1 9 typ host\r\n"
-           "a=end-of-candidates\r\n"
-           "a=ice-options:renomination\r\n"
-           "a=ssrc:11111111 cname:sfu\r\n"
-           "a=ssrc:22222222 cname:sfu\r\n"
-           "a=ssrc-group:FID 11111111 22222222\r\n"
-           "a=rtcp-mux\r\n"
-           "a=rtcp-rsize\r\n";
 }
 
 std::string start_message(const std::string& session, const std::string& file, const std::optional<std::string>& sdp) {
