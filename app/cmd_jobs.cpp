@@ -1,10 +1,14 @@
-// tafel jobs list | show | retry | cancel | purge: the processing queue, on whichever
+// tafel jobs list | show | submit | retry | cancel | purge: the processing queue, on whichever
 // database the config names (SQLite or PostgreSQL).
 #include "app/commands.hpp"
 #include "app/common_options.hpp"
 #include "app/duration_arg.hpp"
 
+#include "ingest/catalog_row.hpp"
+#include "ingest/raw_recording.hpp"
 #include "storage/catalog.hpp"
+#include "storage/layout.hpp"
+#include "storage/submission.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -66,6 +70,39 @@ CLI::App* add_jobs_command(CLI::App& jobs, Action& chosen, const char* name, con
     return cmd;
 }
 
+// A finished raw recording under <data>/raw/<id>/ that no recorder submitted (made by
+// `tafel import`, or copied from another machine): registered as stopped when the catalog
+// does not know it, then submitted as a session stop submits it — its render and its
+// audio-only preview (storage/submission.hpp).
+void add_submit_command(CLI::App& jobs, Action& chosen) {
+    auto* cmd = jobs.add_subcommand(
+        "submit", "Queue a finished raw recording (<data>/raw/RECORDING_ID/) for processing: its render and its "
+                  "audio-only preview, as a recorder's session stop does.");
+    auto common = std::make_shared<CommonOptions>();
+    common->add_to(*cmd);
+    auto id = std::make_shared<std::string>();
+    cmd->add_option("RECORDING_ID", *id, "a folder under <data>/raw/")->required();
+    cmd->callback([&chosen, common, id] {
+        chosen = [common, id] {
+            const Config config = common->load();
+            const storage::Layout layout(config.data_dir);
+            auto info = or_throw(ingest::read_recording_info(layout.raw_dir(*id)));
+            if (info.id != *id)
+                throw std::runtime_error(fmt::format("{}: recording.json names the recording {}", *id, info.id));
+            if (!info.stopped)
+                throw std::runtime_error(fmt::format("recording {} is still being recorded (not stopped)", *id));
+            auto catalog = open_jobs_catalog(config);
+            if (!or_throw(catalog->recording(*id)))
+                or_throw(catalog->put_recording(ingest::catalog_row(info, storage::RecordingState::stopped)));
+            const auto submitted = or_throw(storage::submit_recording(*catalog, *id));
+            fmt::print("recording {}: render job {}", *id, submitted.render);
+            if (submitted.preview) fmt::print(", audio-only preview job {}", *submitted.preview);
+            fmt::print("\n");
+            return 0;
+        };
+    });
+}
+
 } // namespace
 
 void add_jobs_commands(CLI::App& app, Action& chosen) {
@@ -80,6 +117,7 @@ void add_jobs_commands(CLI::App& app, Action& chosen) {
                                       return 0;
                                   });
     list->add_option("--limit", *limit, "at most this many jobs (default 50)");
+    add_submit_command(*jobs, chosen);
 
     auto target = std::make_shared<std::string>();
     auto* show = add_jobs_command(

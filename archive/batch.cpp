@@ -4,6 +4,7 @@
 #include "archive/metadata_xml.hpp"
 #include "core/log.hpp"
 #include "storage/catalog.hpp"
+#include "storage/submission.hpp"
 #include "transcode/job_runner.hpp"
 
 #include <fmt/format.h>
@@ -171,9 +172,13 @@ Result<BatchResult> run_batch(const BatchOptions& options, const std::function<v
             continue;
         }
         for (const auto& w : imported->warnings) logger->warn("{}: {}", dir.string(), w);
-        auto job = (*catalog)->enqueue(r.recording_id, "render", options.priority);
+        // A batch re-renders whole lessons that were already over: an audio-only preview
+        // (progressive publishing, for lessons that just ended) would only add work, and a
+        // Ctrl-C would leave it queued behind the cancelled renders.
+        auto job = storage::submit_recording(**catalog, r.recording_id,
+                                             {.render_priority = options.priority, .preview = false});
         if (!job) return std::unexpected(job.error());
-        r.job_id = *job;
+        r.job_id = job->render;
         result.archives.push_back(r);
         pending.push_back(Pending{result.archives.size() - 1, std::move(*imported), Clock::now()});
     }
@@ -214,10 +219,6 @@ Result<BatchResult> run_batch(const BatchOptions& options, const std::function<v
         runner_options.worker_name = "reprocess";
         runner_options.concurrency = std::max(1, options.parallel);
         runner_options.light_lane = false;
-        // A batch re-renders whole lessons that were already over: an audio-only preview
-        // (progressive publishing, for lessons that just ended) would only add work, and a
-        // Ctrl-C would leave it queued behind the cancelled renders.
-        runner_options.preview = false;
         runner_options.poll = std::chrono::milliseconds(100);
         runner_options.render = options.render;
         auto runner = transcode::JobRunner::create(runner_options, layout);

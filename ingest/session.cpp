@@ -6,8 +6,10 @@
 #include "ingest/media_thread.hpp"
 #include "ingest/pdf_pages.hpp"
 #include "ingest/port_pool.hpp"
+#include "ingest/catalog_row.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
+#include "storage/submission.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -78,14 +80,8 @@ Result<std::unique_ptr<Session>> Session::create(SessionContext context, Session
     auto events = EventLog::open(dir);
     if (!events) return std::unexpected(events.error());
 
-    storage::RecordingRow row;
-    row.id = info.id;
-    row.meeting_id = info.meeting.id;
-    row.title = info.meeting.name;
-    row.context = info.meeting.context;
-    row.state = storage::RecordingState::recording;
-    row.started_utc_us = info.started.utc_us;
-    if (auto r = context.catalog.put_recording(row); !r) return std::unexpected(r.error());
+    if (auto r = context.catalog.put_recording(catalog_row(info, storage::RecordingState::recording)); !r)
+        return std::unexpected(r.error());
     // Issue 9 item 4: who created what, and under which consent policy (the catalog's record
     // of it; recording.json is what a re-render reads). Details hold no names.
     storage::AuditEntry created;
@@ -336,7 +332,9 @@ Result<void> Session::stop(WallTime now) {
     info_.stopped = now;
     keep(save());
     keep(context_.catalog.set_recording_state(info_.id, storage::RecordingState::stopped));
-    if (auto job = context_.catalog.enqueue(info_.id, "render"); !job) keep(std::unexpected(job.error()));
+    // The render and the audio-only preview together (progressive publishing): the preview
+    // must not wait for the render to be claimed (storage/submission.hpp).
+    if (auto jobs = storage::submit_recording(context_.catalog, info_.id); !jobs) keep(std::unexpected(jobs.error()));
     log::get("ingest")->info("recording {} stopped after {} ms", info_.id, (now.utc_us - info_.started.utc_us) / 1000);
     if (first) return std::unexpected(*first);
     return {};

@@ -5,8 +5,10 @@
 #include "ingest/pcap_writer.hpp"
 #include "ingest/raw_recording.hpp"
 #include "core/unique_fd.hpp"
+#include "ingest/catalog_row.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
+#include "storage/submission.hpp"
 
 #include <fmt/format.h>
 
@@ -144,26 +146,21 @@ Result<void> cut_torn_event(const fs::path& dir) {
     return sync_path(path, false);
 }
 
-// Catalog: state stopped and one render job (the row is re-created if it is missing).
+// Catalog: state stopped, one render job and its preview (the row is re-created if it is missing).
 Result<void> finish_in_catalog(storage::Catalog& catalog, const RecordingInfo& info) {
     auto row = catalog.recording(info.id);
     if (!row) return std::unexpected(row.error());
     if (!*row) {
-        storage::RecordingRow r;
-        r.id = info.id;
-        r.meeting_id = info.meeting.id;
-        r.title = info.meeting.name;
-        r.context = info.meeting.context;
-        r.state = storage::RecordingState::stopped;
-        r.started_utc_us = info.started.utc_us;
-        if (auto ok = catalog.put_recording(r); !ok) return ok;
+        if (auto ok = catalog.put_recording(catalog_row(info, storage::RecordingState::stopped)); !ok) return ok;
     } else if ((*row)->state == storage::RecordingState::recording) {
         if (auto ok = catalog.set_recording_state(info.id, storage::RecordingState::stopped); !ok) return ok;
     }
     auto jobs = catalog.jobs_of(info.id);
     if (!jobs) return std::unexpected(jobs.error());
     if (jobs->empty()) {
-        if (auto job = catalog.enqueue(info.id, "render"); !job) return std::unexpected(job.error());
+        // As a clean stop does: the render and the audio-only preview (storage/submission.hpp).
+        if (auto submitted = storage::submit_recording(catalog, info.id); !submitted)
+            return std::unexpected(submitted.error());
     }
     return {};
 }

@@ -35,7 +35,7 @@ constexpr std::array<std::pair<JobState, std::string_view>, 5> k_job_states{{
 constexpr std::string_view k_sqlite_scheme = "sqlite:";
 constexpr std::array<std::string_view, 2> k_postgres_schemes{"postgresql://", "postgres://"};
 
-constexpr std::array<std::string_view, 5> k_light_kinds{"preview", "publish", "audio", "chapters", "thumbnails"};
+constexpr std::array<std::string_view, 5> k_light_kinds{k_kind_preview, "publish", "audio", "chapters", "thumbnails"};
 
 } // namespace
 
@@ -68,6 +68,8 @@ int default_priority(const std::string& kind) {
         if (kind == light) return k_priority_light;
     return k_priority_heavy;
 }
+
+bool is_heavy_kind(const std::string& kind) { return default_priority(kind) == k_priority_heavy; }
 
 std::optional<std::int64_t> eta_us(const Job& job, std::int64_t now_utc_us) {
     if (job.state != JobState::running || job.progress_permille <= 0 || job.started_utc_us <= 0) return std::nullopt;

@@ -84,6 +84,14 @@ inline constexpr int k_priority_heavy = 0;
 inline constexpr int k_priority_light = 10;
 // The class of a job kind: "render" is heavy, everything else tafel knows is light.
 int default_priority(const std::string& kind);
+// Whether a job of this kind makes the whole lesson (the heavy class): what the retention
+// sweep judges raw data by, since a light job (the audio-only preview) needs only part of it.
+bool is_heavy_kind(const std::string& kind);
+
+// The job kinds the worker runs (transcode/job_runner.hpp): the whole lesson, and its
+// audio-only part (progressive publishing, storage/submission.hpp).
+inline constexpr const char* k_kind_render = "render";
+inline constexpr const char* k_kind_preview = "preview";
 
 struct Job {
     std::int64_t id = 0;

@@ -23,10 +23,11 @@ Result<bool> raw_is_done(Catalog& catalog, const RecordingRow& row) {
     if (jobs->empty()) return false; // published by hand (import, tests): nothing says it rendered
     for (const Job& job : *jobs)
         if (job.state == JobState::queued || job.state == JobState::running) return false;
-    // The audio-only preview (a light job queued beside the render) says nothing about whether
-    // the full lesson was made: judge by the last job of any other kind.
+    // A light job (the audio-only preview, queued beside the render) needs only part of the
+    // raw data and says nothing about whether the full lesson was made: judge by the last
+    // heavy job (storage's kind classes, catalog.hpp).
     for (auto it = jobs->rbegin(); it != jobs->rend(); ++it)
-        if (it->kind != "preview") return it->state == JobState::succeeded;
+        if (is_heavy_kind(it->kind)) return it->state == JobState::succeeded;
     return false;
 }
 

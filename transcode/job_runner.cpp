@@ -31,8 +31,6 @@ void audit(storage::Catalog& catalog, const std::string& worker, const char* act
     if (auto ok = catalog.append_audit(entry); !ok && ok.error().code != Errc::unsupported)
         log::get("worker")->warn("audit entry {} for {}: {}", action, id, ok.error().describe());
 }
-constexpr const char* k_render = "render";
-constexpr const char* k_preview = "preview";
 
 void remove_stale_work_dirs(const storage::Layout& layout, const std::string& id, std::int64_t job) {
     const std::string prefix = fmt::format("{}-{}-", id, job); // Layout::make_work_dir's names
@@ -183,9 +181,9 @@ Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string
     const std::string& id = job.recording_id;
 
     Result<void> result;
-    if (job.kind == k_render) {
+    if (job.kind == storage::k_kind_render) {
         result = finish_render(catalog, worker, job, run_render(catalog, worker, job));
-    } else if (job.kind == k_preview) {
+    } else if (job.kind == storage::k_kind_preview) {
         result = finish_preview(catalog, worker, job, run_preview(catalog, worker, job));
     } else {
         const Error unknown{Errc::unsupported, fmt::format("job {} has unknown kind '{}'", job.id, job.kind)};
@@ -228,34 +226,13 @@ void JobRunner::cancel_superseded_previews(storage::Catalog& catalog, const std:
     auto jobs = catalog.jobs_of(id);
     if (!jobs) return;
     for (const auto& j : *jobs) {
-        if (j.kind != k_preview || j.state != storage::JobState::queued) continue;
+        if (j.kind != storage::k_kind_preview || j.state != storage::JobState::queued) continue;
         if (auto cancelled = catalog.cancel(j.id); !cancelled)
             log::get("worker")->warn("recording {}: preview job {} not cancelled: {}", id, j.id,
                                      cancelled.error().describe());
         else
             log::get("worker")->info("recording {}: preview job {} cancelled, the full render is published", id, j.id);
     }
-}
-
-void JobRunner::ensure_preview(storage::Catalog& catalog, const std::string& id) {
-    // One preview per recording: a queued, running or finished one is enough (a crashed and
-    // retried render, or a re-render of a published recording, does not add another).
-    auto jobs = catalog.jobs_of(id);
-    if (!jobs) {
-        log::get("worker")->warn("recording {}: no audio-only preview: {}", id, jobs.error().describe());
-        return;
-    }
-    for (const auto& j : *jobs) {
-        if (j.kind == k_preview && j.state != storage::JobState::failed && j.state != storage::JobState::cancelled)
-            return;
-    }
-    auto queued = catalog.enqueue(id, k_preview, storage::k_priority_light);
-    if (!queued) {
-        log::get("worker")->warn("recording {}: no audio-only preview: {}", id, queued.error().describe());
-        return;
-    }
-    log::get("worker")->info("recording {}: audio-only preview queued as job {}", id, *queued);
-    wake(); // this process's light lane; other processes hear NOTIFY or poll
 }
 
 Result<std::int64_t> JobRunner::run_render(storage::Catalog& catalog, const std::string& worker,
@@ -265,7 +242,6 @@ Result<std::int64_t> JobRunner::run_render(storage::Catalog& catalog, const std:
     if (auto s = catalog.set_recording_state(id, storage::RecordingState::processing); !s) {
         return std::unexpected(s.error());
     }
-    if (options_.preview) ensure_preview(catalog, id);
     // A crashed earlier attempt of this very job may have left its work folder; a restart
     // starts clean (other jobs' folders, even of the same recording, are not touched).
     remove_stale_work_dirs(layout_, id, job.id);

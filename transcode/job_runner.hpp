@@ -2,9 +2,10 @@
 // The worker side of the job queue: claims jobs, renders the raw recording into a private
 // work folder, publishes it atomically and records the outcome in the catalog. Two kinds:
 // "render" (heavy: the whole lesson, video and audio) and "preview" (light: the audio-only
-// files with chapters and chat, transcode/preview_job.hpp). Claiming a render queues the
-// recording's preview, which the light lane starts within one polling interval, so that
-// pupils can listen within seconds while the video is encoded (progressive publishing).
+// files with chapters and chat, transcode/preview_job.hpp). Both are queued when the
+// recording is submitted (storage/submission.hpp); the light lane starts the preview within
+// one polling interval, even outside a processing window or while every heavy thread encodes,
+// so that pupils can listen within seconds while the video waits (progressive publishing).
 // A lease is held while the job runs and extended by heartbeats, so that a crashed worker's
 // job is taken up again by another once the lease expires.
 #include "core/error.hpp"
@@ -45,8 +46,6 @@ struct JobRunnerOptions {
     std::chrono::milliseconds poll{500};
     std::chrono::milliseconds lease{30'000};        // renewed by heartbeats while a job runs
     RenderOptions render;
-    // Claiming a "render" job queues a light "preview" job for the same recording (once).
-    bool preview = true;
     // CPU budget beside live lessons on the same host: the worker's threads (and the encoder
     // threads they start, which inherit it) run at this nice level; 0 leaves it unchanged.
     int nice = 0;
@@ -93,7 +92,6 @@ private:
     Result<bool> run_preview(storage::Catalog& catalog, const std::string& worker, const storage::Job& job);
     Result<void> finish_preview(storage::Catalog& catalog, const std::string& worker, const storage::Job& job,
                                 Result<bool> outcome);
-    void ensure_preview(storage::Catalog& catalog, const std::string& id);
     static void cancel_superseded_previews(storage::Catalog& catalog, const std::string& id);
     std::function<bool(int)> heartbeats(storage::Catalog& catalog, const std::string& worker, std::int64_t job,
                                         bool& lease_lost) const;

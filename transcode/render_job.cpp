@@ -1,17 +1,10 @@
 #include "transcode/render_job.hpp"
 
 #include "core/log.hpp"
-#include "transcode/audio_mixer.hpp"
 #include "transcode/compositor.hpp"
-#include "transcode/file_track.hpp"
-#include "transcode/lesson_chapters.hpp"
+#include "transcode/lesson_input.hpp"
 #include "transcode/lesson_layout.hpp"
-#include "transcode/lesson_manifest.hpp"
 #include "transcode/lesson_scene.hpp"
-#include "transcode/lesson_sidecars.hpp"
-#include "transcode/lesson_timeline.hpp"
-#include "transcode/audio_feed.hpp"
-#include "transcode/pause_map.hpp"
 #include "transcode/slide_renderer.hpp"
 
 #include <fmt/format.h>
@@ -52,13 +45,6 @@ Result<LayoutPreset> choose_layout(const std::filesystem::path& raw_dir, const s
     return *preset;
 }
 
-Result<std::uint64_t> size_of(const std::filesystem::path& file) {
-    std::error_code ec;
-    const auto bytes = std::filesystem::file_size(file, ec);
-    if (ec) return fail(Errc::io, fmt::format("size of {}: {}", file.string(), ec.message()));
-    return static_cast<std::uint64_t>(bytes);
-}
-
 // The raw recording's sidecars/ (docs/architecture.md, "Contract: the raw recording"):
 // files made beside the media, e.g. an imported archive's captions and notes, published as
 // they are. Only plain names; the renderer's own files are never replaced.
@@ -91,76 +77,47 @@ Result<std::vector<std::filesystem::path>> copy_sidecars(const std::filesystem::
 Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, const std::filesystem::path& out_dir,
                                        const RenderOptions& options, std::function<bool(int permille)> progress) {
     auto logger = log::get("transcode");
-    auto info = ingest::read_recording_info(raw_dir);
-    if (!info) return std::unexpected(info.error());
-    if (!info->stopped) {
-        return fail(Errc::invalid_argument,
-                    fmt::format("recording {}: recording.json has no stopped_utc_us (still recording?)", info->id));
-    }
-    const std::int64_t duration_us = info->stopped->utc_us - info->started.utc_us;
-    if (duration_us <= 0) {
-        return fail(Errc::malformed_input, fmt::format("recording {}: stopped_utc_us is not after started_utc_us",
-                                                       info->id));
-    }
     const OutputOptions& out = options.output;
     if (!out.frame_rate.valid()) {
         return fail(Errc::invalid_argument, fmt::format("frame rate {}/{} is not positive", out.frame_rate.num,
                                                         out.frame_rate.den));
     }
-    if (out.audio_sample_rate != k_mix_sample_rate) {
-        return fail(Errc::unsupported, fmt::format("audio sample rate {} (the mix runs at 48000)", out.audio_sample_rate));
-    }
-    auto events = ingest::read_events(raw_dir);
-    if (!events) return std::unexpected(events.error());
-
-    const TrackOpener opener = options.open_track ? options.open_track : TrackOpener(&open_recorded_track);
-    const LessonTimeline timeline = LessonTimeline::build(raw_dir, *info, *events);
+    // The input, its time mapping (paused spans are cut from every output: output frame i
+    // shows lesson time pauses.to_lesson(i / frame_rate), and the audio skips the same spans
+    // sample-exactly) and the audio: shared with the preview job.
+    auto input = read_lesson_input(raw_dir, out_dir, options);
+    if (!input) return std::unexpected(input.error());
+    const LessonInput& in = **input;
+    const ingest::RecordingInfo& info = in.info;
     auto preset = choose_layout(raw_dir, options.layout);
     if (!preset) return std::unexpected(preset.error());
     const LessonLayout layout = LessonLayout::for_size(out.width, out.height, *preset);
     auto compositor = Compositor::create(layout);
     if (!compositor) return std::unexpected(compositor.error());
-    auto audio = open_audio_feeds(raw_dir, *info, timeline, opener);
-    if (!audio) return std::unexpected(audio.error());
+    auto opened_audio = LessonAudio::open(raw_dir, in);
+    if (!opened_audio) return std::unexpected(opened_audio.error());
+    LessonAudio& audio = **opened_audio;
 
-    std::error_code ec;
-    std::filesystem::create_directories(out_dir, ec);
-    if (ec) return fail(Errc::io, fmt::format("create {}: {}", out_dir.string(), ec.message()));
-    // Paused spans are cut from every output: output frame i shows lesson time
-    // pauses.to_lesson(i / frame_rate), and the audio skips the same spans sample-exactly.
-    const PauseMap pauses = PauseMap::from_events(*info, *events, duration_us);
-    // Chapters are known before the first frame: they go into the containers' headers too.
-    const auto cues = chapter_cues(timeline, pauses);
-    const std::int64_t output_ms = pauses.output_duration() / 1000;
-    OutputOptions output_options = out;
-    if (output_options.title.empty()) output_options.title = info->meeting.name;
-    output_options.chapters = container_chapters(cues, output_ms);
-    auto output = OutputSet::create(out_dir, output_options);
+    auto output = OutputSet::create(out_dir, in.output);
     if (!output) return std::unexpected(output.error());
-    const PauseMap sample_pauses = pauses.rescaled(k_timebase_us, k_timebase_48khz);
-    const std::int64_t output_us = pauses.output_duration();
+    const std::int64_t output_us = in.pauses.output_duration();
     // Frame i is presented at i / frame_rate; the last frame starts before the end.
     const Rational frame_tb{out.frame_rate.den, out.frame_rate.num};
     const std::int64_t frame_count = rescale(output_us, k_timebase_us, frame_tb, Rounding::up);
-    const std::int64_t total_samples = sample_pauses.output_duration();
+    const std::int64_t total_samples = in.sample_pauses.output_duration();
 
     RenderSummary summary;
     summary.duration_ms = output_us / 1000;
-    summary.paused_ms = pauses.paused() / 1000;
-
-    summary.audio_tracks = static_cast<int>(audio->size());
-    summary.chat_lines = static_cast<int>(timeline.chat().size());
+    summary.paused_ms = in.pauses.paused() / 1000;
+    summary.audio_tracks = audio.tracks();
+    summary.chat_lines = static_cast<int>(in.chat.size());
     summary.layout = to_string(*preset);
-    // Chat times as the viewer sees them (output time); a line sent during a pause counts
-    // from the resume.
-    std::vector<ChatLine> chat = timeline.chat();
-    for (auto& line : chat) line.t_ms = pauses.to_output(line.t_ms * 1000) / 1000;
 
-    auto created = LessonScene::create(raw_dir, *info, timeline, opener, options.decoder_threads, *compositor, chat);
+    auto created =
+        LessonScene::create(raw_dir, info, in.timeline, in.opener, options.decoder_threads, *compositor, in.chat);
     if (!created) return std::unexpected(created.error());
     LessonScene& scene = **created;
     summary.webcam = scene.video_tracks() > 0;
-    AudioMixer mixer;
     ThumbnailSheet thumbnails;
     // The poster: the frame 5 s into the lesson (past the first slide's fade-in of
     // attention), or the middle of a shorter one.
@@ -169,32 +126,9 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     int last_permille = -1;
     std::int64_t samples_out = 0;
 
-    // Each packet counts at its own time: a consent change mutes or unmutes from that instant.
-    std::vector<std::function<bool(std::int64_t)>> audible;
-    for (const auto& feed : *audio) {
-        audible.emplace_back([&timeline, pid = feed.participant](std::int64_t lesson_us) {
-            return timeline.recordable_at(pid, lesson_us);
-        });
-    }
-
-    // Mixes lesson audio up to `lesson_end` (48 kHz ticks): returned for output, or dropped
-    // in steps of a second (a long pause costs no memory).
-    const auto mix_to = [&](std::int64_t lesson_end, bool keep) -> Result<std::vector<float>> {
-        std::vector<float> kept;
-        while (mixer.position() < lesson_end) {
-            const std::int64_t step = keep ? lesson_end : std::min(lesson_end, mixer.position() + k_mix_sample_rate);
-            for (std::size_t k = 0; k < audio->size(); ++k) {
-                if (auto fed = (*audio)[k].feed(step, mixer, audible[k]); !fed) return std::unexpected(fed.error());
-            }
-            auto mixed = mixer.take(step);
-            if (keep) kept = std::move(mixed);
-        }
-        return kept;
-    };
-
     for (std::int64_t i = 0; i < frame_count; ++i) {
         const std::int64_t out_us = rescale(i, frame_tb, k_timebase_us, Rounding::up);
-        const std::int64_t t_us = pauses.to_lesson(out_us);
+        const std::int64_t t_us = in.pauses.to_lesson(out_us);
         auto scene_change = scene.update(t_us);
         if (!scene_change) return std::unexpected(scene_change.error());
         auto frame = compositor->frame();
@@ -213,13 +147,7 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
 
         const std::int64_t end_out = std::min(total_samples, rescale(i + 1, frame_tb, k_timebase_48khz));
         while (samples_out < end_out) {
-            const std::int64_t at = mixer.position();
-            if (auto pause = sample_pauses.pause_at(at)) {
-                if (auto dropped = mix_to(pause->to, false); !dropped) return std::unexpected(dropped.error());
-                continue;
-            }
-            const std::int64_t lesson_end = std::min(at + (end_out - samples_out), sample_pauses.next_pause_after(at));
-            auto mixed = mix_to(lesson_end, true);
+            auto mixed = audio.next(end_out - samples_out);
             if (!mixed) return std::unexpected(mixed.error());
             if (mixed->empty()) break;
             if (auto written = (*output)->write_audio(*mixed, samples_out); !written) {
@@ -232,8 +160,8 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
         if (permille != last_permille) {
             last_permille = permille;
             if (progress && !progress(std::min(permille, 999))) {
-                return fail(Errc::cancelled, fmt::format("render of {} cancelled at frame {} of {}", info->id, i + 1,
-                                                         frame_count));
+                return fail(Errc::cancelled,
+                            fmt::format("render of {} cancelled at frame {} of {}", info.id, i + 1, frame_count));
             }
         }
     }
@@ -242,21 +170,15 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     summary.compositions = compositor->compositions();
     summary.slide_changes = scene.slide_changes();
     summary.webcam_pictures = scene.pictures();
-    for (const auto& feed : *audio) summary.muted_packets += feed.muted_packets;
-    if (mixer.late_samples() > 0) {
-        logger->info("recording {}: {} audio samples overlapped already mixed audio and were dropped", info->id,
-                     mixer.late_samples());
+    summary.muted_packets = audio.muted_packets();
+    if (audio.late_samples() > 0) {
+        logger->info("recording {}: {} audio samples overlapped already mixed audio and were dropped", info.id,
+                     audio.late_samples());
     }
 
-    const auto chat_file = out_dir / "chat.json";
-    if (auto w = write_chat_json(chat_file, chat); !w) return std::unexpected(w.error());
     summary.files = (*output)->files();
-    summary.files.push_back(chat_file);
-
-    const auto chapters_file = out_dir / "chapters.vtt";
-    if (auto w = write_chapters_vtt(chapters_file, cues, summary.duration_ms); !w) return std::unexpected(w.error());
-    summary.files.push_back(chapters_file);
-    summary.chapters = static_cast<int>(cues.size());
+    if (auto w = write_chat_and_chapters(out_dir, in, summary.files); !w) return std::unexpected(w.error());
+    summary.chapters = static_cast<int>(in.cues.size());
     auto thumbnail_files = thumbnails.write(out_dir, summary.duration_ms);
     if (!thumbnail_files) return std::unexpected(thumbnail_files.error());
     summary.files.insert(summary.files.end(), thumbnail_files->begin(), thumbnail_files->end());
@@ -276,23 +198,12 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
     }
 
     LessonManifest manifest;
-    manifest.id = info->id;
-    manifest.title = info->meeting.name;
-    manifest.context = info->meeting.context;
-    manifest.duration_ms = summary.duration_ms;
-    manifest.started_utc_us = info->started.utc_us;
     manifest.layout = layout;
-    for (const auto& f : summary.files) {
-        auto bytes = size_of(f);
-        if (!bytes) return std::unexpected(bytes.error());
-        manifest.files.push_back(PublishedFile{f.filename().string(), mime_for(f), *bytes});
-    }
-    const auto manifest_file = out_dir / "manifest.json";
-    if (auto w = write_manifest_json(manifest_file, manifest); !w) return std::unexpected(w.error());
-    summary.files.push_back(manifest_file);
+    if (auto w = write_lesson_manifest(out_dir, in, std::move(manifest), summary.files); !w)
+        return std::unexpected(w.error());
     if (progress) progress(1000);
     logger->info("recording {}: rendered {} frames ({} redrawn), {} audio tracks, {} slide changes, {} chat lines",
-                 info->id, summary.frames, summary.compositions, summary.audio_tracks, summary.slide_changes,
+                 info.id, summary.frames, summary.compositions, summary.audio_tracks, summary.slide_changes,
                  summary.chat_lines);
     return summary;
 }

@@ -1,5 +1,7 @@
 #include "lesson_catalog.hpp"
 
+#include "ingest/catalog_row.hpp"
+
 namespace tafel::test {
 
 EventAppender::EventAppender(const std::filesystem::path& raw_dir, const ingest::RecordingInfo& info)
@@ -11,14 +13,7 @@ void EventAppender::operator()(std::int64_t lesson_ms, nlohmann::json event) {
 }
 
 storage::RecordingRow stopped_row(const ingest::RecordingInfo& info) {
-    storage::RecordingRow row;
-    row.id = info.id;
-    row.meeting_id = info.meeting.id;
-    row.title = info.meeting.name;
-    row.context = info.meeting.context;
-    row.state = storage::RecordingState::stopped;
-    row.started_utc_us = info.started.utc_us;
-    return row;
+    return ingest::catalog_row(info, storage::RecordingState::stopped); // as the recorder writes it
 }
 
 } // namespace tafel::test

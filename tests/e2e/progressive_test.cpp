@@ -11,6 +11,7 @@
 #include "media_probe.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
+#include "storage/submission.hpp"
 #include "sync_lesson.hpp"
 #include "tafel_up.hpp"
 
@@ -97,7 +98,8 @@ TEST_CASE("progressive publishing: audio, chapters and chat are served while the
     const auto seconds_since_start = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    const std::int64_t render = catalog->enqueue(id, "render").value();
+    // As the recorder's session stop submits it: the render and its audio-only preview.
+    const std::int64_t render = storage::submit_recording(*catalog, id).value().render;
 
     // 1. The audio-only part.
     std::vector<std::string> parts;

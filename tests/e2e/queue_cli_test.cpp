@@ -1,7 +1,8 @@
-// `tafel jobs list|show|cancel|retry|purge` through the real binary, on a SQLite catalog
+// `tafel jobs list|show|submit|cancel|retry|purge` through the real binary, on a SQLite catalog
 // prepared through tafel::storage (the PostgreSQL side of the same calls: tests/storage).
 #include "child_process.hpp"
 #include "data_dir.hpp"
+#include "ingest/raw_recording.hpp"
 #include "storage/catalog.hpp"
 
 #include <catch2/catch.hpp>
@@ -67,4 +68,34 @@ TEST_CASE("tafel jobs: list with progress, show, cancel, retry, purge", "[e2e]")
     CHECK_THAT(purge.out, Catch::Contains("purged 1 jobs"));
     CHECK(catalog->job(running).value() == std::nullopt);
     CHECK(catalog->job(queued).value().has_value());
+}
+
+TEST_CASE("tafel jobs submit: a raw recording made elsewhere gets its render and its audio-only preview", "[e2e]") {
+    tafel::test::DataDir dir("tafel-queue-cli-");
+    tafel::ingest::RecordingInfo info;
+    info.id = "imported-lesson";
+    info.meeting = {"m-imp", "Chemie 10a", "klasse-10a"};
+    info.started = tafel::WallTime{1'700'000'000'000'000};
+    const auto raw = dir.path / "raw" / info.id;
+    std::filesystem::create_directories(raw);
+    REQUIRE(tafel::ingest::write_recording_info(raw, info).has_value());
+    CHECK(tafel_jobs(dir, {"submit", info.id}).status != 0); // still recording: refused
+    CHECK(tafel_jobs(dir, {"submit", "no-such-lesson"}).status != 0);
+
+    info.stopped = tafel::WallTime{1'700'000'060'000'000};
+    REQUIRE(tafel::ingest::write_recording_info(raw, info).has_value());
+    const auto submitted = tafel_jobs(dir, {"submit", info.id});
+    INFO(submitted.out);
+    REQUIRE(submitted.status == 0);
+    CHECK_THAT(submitted.out, Catch::Contains("audio-only preview job"));
+    auto catalog = tafel::storage::Catalog::open("sqlite:" + (dir.path / "tafel.db").string()).value();
+    const auto row = catalog->recording(info.id).value();
+    REQUIRE(row.has_value());
+    CHECK(row->state == tafel::storage::RecordingState::stopped);
+    CHECK(row->title == "Chemie 10a");
+    const auto jobs = catalog->jobs_of(info.id).value();
+    REQUIRE(jobs.size() == 2);
+    CHECK(jobs[0].kind == "render");
+    CHECK(jobs[1].kind == "preview");
+    CHECK(jobs[1].priority == tafel::storage::k_priority_light);
 }

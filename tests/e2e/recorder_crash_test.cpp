@@ -147,8 +147,9 @@ void check_recovered(const fs::path& data, const Run& run) {
     CHECK((*row)->state == tafel::storage::RecordingState::stopped);
     auto jobs = (*catalog)->jobs_of(run.id);
     REQUIRE(jobs);
-    REQUIRE(jobs->size() == 1);
+    REQUIRE(jobs->size() == 2); // the render and its audio-only preview (issue 6)
     CHECK((*jobs)[0].kind == "render");
+    CHECK((*jobs)[1].kind == "preview");
 }
 
 tafel::samples::ControlClient client_for(int port, bool signed_requests) {

@@ -7,6 +7,7 @@
 #include "ingest/raw_recording.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
+#include "storage/submission.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -85,7 +86,8 @@ TEST_CASE("a worker killed with SIGKILL mid-encode: the job is taken up after it
     auto catalog = tafel::storage::Catalog::open(url).value();
     const std::string id = "crash-lesson";
     make_recording(layout, *catalog, id, 60);
-    const std::int64_t job = catalog->enqueue(id, "render").value();
+    // As the recorder submits a stopped lesson: the render and its audio-only preview.
+    const std::int64_t job = tafel::storage::submit_recording(*catalog, id).value().render;
 
     const std::vector<std::string> worker_args = {TAFEL_EXECUTABLE, "worker",        "--data-dir",  data.string(),
                                                   "--job-lease-s",  "3",             "--job-poll-ms", "100",
@@ -134,7 +136,7 @@ TEST_CASE("a worker killed with SIGKILL mid-encode: the job is taken up after it
     const auto webm = tafel::test::probe(published / "lesson.webm");
     CHECK(webm.duration_s == Approx(60.0).margin(0.2));
     // Exactly one successful run: one render job, succeeded once, the recording published;
-    // and one preview job (the retried render did not queue a second one).
+    // and its one preview job, queued with it.
     const auto jobs = catalog->jobs_of(id).value();
     CHECK(jobs.size() == 2);
     for (const auto& j : jobs) {

@@ -252,8 +252,11 @@ TEST_CASE("the recorder captures a session's RTP over loopback into the raw reco
     CHECK((**row_after).state == storage::RecordingState::stopped);
     auto jobs = catalog.jobs_of(id);
     REQUIRE(jobs);
-    REQUIRE(jobs->size() == 1);
+    // The render and, queued with it at the stop, the light audio-only preview (issue 6).
+    REQUIRE(jobs->size() == 2);
     CHECK((*jobs)[0].kind == "render");
+    CHECK((*jobs)[1].kind == "preview");
+    CHECK((*jobs)[1].priority == storage::k_priority_light);
 }
 
 TEST_CASE("the control API rejects bad requests naming the field", "[integration][ingest][recorder]") {
@@ -355,5 +358,5 @@ TEST_CASE("stopping the recorder finalises open sessions", "[integration][ingest
     CHECK(records->size() == 6);
     auto jobs = catalog.jobs_of(id);
     REQUIRE(jobs);
-    CHECK(jobs->size() == 1);
+    CHECK(jobs->size() == 2); // render + audio-only preview
 }

@@ -123,12 +123,14 @@ TEST_CASE("recover_sessions closes a dead recording and enqueues its render", "[
     CHECK((**catalog.recording(info.id)).state == storage::RecordingState::stopped);
     auto jobs = catalog.jobs_of(info.id);
     REQUIRE(jobs);
-    REQUIRE(jobs->size() == 1);
+    // As a clean stop: the render and its audio-only preview (issue 6).
+    REQUIRE(jobs->size() == 2);
     CHECK((*jobs)[0].kind == "render");
+    CHECK((*jobs)[1].kind == "preview");
 
     // A second start finds nothing to do and enqueues nothing twice.
     CHECK(recover_sessions(catalog, layout).empty());
-    CHECK(catalog.jobs_of(info.id)->size() == 1);
+    CHECK(catalog.jobs_of(info.id)->size() == 2);
 }
 
 TEST_CASE("recover_sessions finishes the catalog of a recording finalised only on disk", "[integration][ingest][recorder]") {
@@ -141,5 +143,5 @@ TEST_CASE("recover_sessions finishes the catalog of a recording finalised only o
     const auto recovered = recover_sessions(catalog, layout);
     REQUIRE(recovered.size() == 1);
     CHECK((**catalog.recording(info.id)).state == storage::RecordingState::stopped);
-    CHECK(catalog.jobs_of(info.id)->size() == 1);
+    CHECK(catalog.jobs_of(info.id)->size() == 2); // render + audio-only preview
 }

@@ -1,7 +1,7 @@
 // The queue's lifecycle beyond claim/succeed/fail, on both backends: cancel, retry, purge,
 // priority lanes, progress + ETA, and wake-ups for idle workers.
 #include "storage/catalog.hpp"
-#include "test_database.hpp"
+#include "queue_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,33 +14,11 @@
 using namespace tafel;
 using namespace tafel::storage;
 using tafel::storage::test::Backend;
+using Fixture = tafel::storage::test::QueueFixture;
+using tafel::storage::test::k_s;
+using tafel::storage::test::k_t0;
 using tafel::storage::test::TestDatabase;
 using namespace std::chrono_literals;
-
-namespace {
-
-constexpr std::int64_t k_t0 = 1'700'000'000'000'000; // UTC µs
-constexpr std::int64_t k_s = 1'000'000;
-
-struct Fixture {
-    TestDatabase db;
-    std::shared_ptr<std::int64_t> now = std::make_shared<std::int64_t>(k_t0);
-    std::unique_ptr<Catalog> catalog;
-
-    explicit Fixture(Backend backend) : db(backend) {
-        auto opened = Catalog::open(db.url(), [clock = now] { return *clock; });
-        REQUIRE(opened.has_value());
-        catalog = std::move(*opened);
-        RecordingRow r;
-        r.id = "rec1";
-        r.meeting_id = "m";
-        r.state = RecordingState::stopped;
-        REQUIRE(catalog->put_recording(r).has_value());
-    }
-    void advance(std::int64_t us) { *now += us; }
-};
-
-} // namespace
 
 TEST_CASE("cancel: a queued job is never claimed, a running one loses its lease", "[integration]") {
     const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);

@@ -1,5 +1,5 @@
 #include "storage/catalog.hpp"
-#include "test_database.hpp"
+#include "queue_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,38 +8,10 @@
 using namespace tafel;
 using namespace tafel::storage;
 using tafel::storage::test::Backend;
-using tafel::storage::test::TestDatabase;
+using Fixture = tafel::storage::test::QueueFixture;
+using tafel::storage::test::k_s;
+using tafel::storage::test::k_t0;
 using namespace std::chrono_literals;
-
-namespace {
-
-constexpr std::int64_t k_t0 = 1'700'000'000'000'000; // UTC µs
-constexpr std::int64_t k_s = 1'000'000;
-
-// A catalog whose clock the test moves by hand.
-// Every test runs once per backend (GENERATE), on a fresh database.
-struct Fixture {
-    TestDatabase db;
-    std::shared_ptr<std::int64_t> now = std::make_shared<std::int64_t>(k_t0);
-    std::unique_ptr<Catalog> catalog;
-
-    explicit Fixture(Backend backend) : db(backend) {
-        auto opened = Catalog::open(db.url(), [clock = now] { return *clock; });
-        REQUIRE(opened.has_value());
-        catalog = std::move(*opened);
-        RecordingRow r;
-        r.id = "rec1";
-        r.meeting_id = "m";
-        r.title = "Mathe";
-        r.context = "klasse-7b";
-        r.state = RecordingState::stopped;
-        r.started_utc_us = k_t0;
-        REQUIRE(catalog->put_recording(r).has_value());
-    }
-    void advance(std::int64_t us) { *now += us; }
-};
-
-} // namespace
 
 TEST_CASE("claim on an empty queue returns nothing", "[integration]") {
     const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);

@@ -205,6 +205,32 @@ TEST_CASE("retention sweep: raw captures go once the lesson is published, unless
     CHECK_THAT(metrics, Catch::Contains("tafel_recordings 3"));
 }
 
+TEST_CASE("retention sweep: raw captures are judged by the last heavy job, never by a light one", "[integration]") {
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
+    // Rendered, then light jobs that need only part of the raw data and did not run: a
+    // cancelled audio-only preview and a cancelled thumbnails job. The render decides.
+    f.add("light-after", "k", k_day, RecordingState::published, true);
+    for (const char* kind : {"preview", "thumbnails"}) {
+        const auto job = f.catalog->enqueue("light-after", kind, default_priority(kind)).value();
+        REQUIRE(f.catalog->cancel(job).has_value());
+    }
+    // A re-render, cancelled, after an earlier render succeeded: the last heavy job did not
+    // succeed, so the raw data stays for the next attempt.
+    f.add("cancelled-rerender", "k", k_day, RecordingState::published, true);
+    const auto rerender = f.catalog->enqueue("cancelled-rerender", "render").value();
+    REQUIRE(f.catalog->cancel(rerender).has_value());
+    // A light job still queued: the sweep waits for it.
+    f.add("light-queued", "k", k_day, RecordingState::published, true);
+    REQUIRE(f.catalog->enqueue("light-queued", "preview", k_priority_light).has_value());
+
+    const auto report = f.sweep(policy("365d", {}, false));
+    CHECK(report.raw_deleted == std::vector<std::string>{"light-after"});
+    CHECK(fs::exists(f.layout.raw_dir("cancelled-rerender") / "tracks" / "t1.pcap"));
+    CHECK(fs::exists(f.layout.raw_dir("light-queued") / "tracks" / "t1.pcap"));
+}
+
 TEST_CASE("retention: owners may shorten the delete-after date, only administrators extend it", "[integration]") {
     const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
     INFO("backend: " << backend_name(backend));

@@ -3,6 +3,7 @@
 #include "ingest/raw_recording.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
+#include "queue_lesson.hpp"
 #include "test_media.hpp"
 #include "transcode/job_runner.hpp"
 
@@ -17,46 +18,17 @@
 
 using namespace tafel;
 using namespace tafel::transcode;
+using tafel::transcode::test::job_of;
+using tafel::transcode::test::make_queue_lesson;
 using tafel::transcode::test::TempDir;
+using tafel::transcode::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
 
-// A one-second recording with no tracks: the render is a black slide area and silence,
-// quick enough to run many times.
-void make_tiny_recording(const storage::Layout& layout, storage::Catalog& catalog, const std::string& id) {
-    ingest::RecordingInfo info;
-    info.id = id;
-    info.meeting = {"m-" + id, "Probe", "klasse-7b"};
-    info.started = WallTime{1'700'000'000'000'000};
-    info.stopped = WallTime{1'700'000'001'000'000};
-    const auto dir = layout.raw_dir(id);
-    std::filesystem::create_directories(dir);
-    REQUIRE(ingest::write_recording_info(dir, info).has_value());
-    std::ofstream(dir / "events.jsonl").flush();
-    storage::RecordingRow row;
-    row.id = id;
-    row.meeting_id = info.meeting.id;
-    row.state = storage::RecordingState::stopped;
-    REQUIRE(catalog.put_recording(row).has_value());
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(20ms); // polling step of a bounded wait
-    }
-    return pred();
-}
-
-storage::JobState state_of(storage::Catalog& catalog, std::int64_t job) {
-    auto j = catalog.job(job);
-    REQUIRE(j.has_value());
-    REQUIRE(j->has_value());
-    return (*j)->state;
-}
+// A one-second recording with no tracks and no events: the render is a black slide area and
+// silence, quick enough to run many times.
+constexpr tafel::transcode::test::QueueLessonOptions k_tiny{.seconds = 1, .audio = false, .events = false};
 
 // The nice values of this process's threads, from /proc/self/task/<tid>/stat (field 19).
 std::vector<int> thread_nice_values() {
@@ -84,7 +56,7 @@ TEST_CASE("processing window: heavy jobs wait outside it and run once it opens",
     REQUIRE(layout.ensure().has_value());
     const std::string url = "sqlite:" + (tmp.path() / "data" / "tafel.db").string();
     auto catalog = storage::Catalog::open(url).value();
-    make_tiny_recording(layout, *catalog, "rec-window");
+    make_queue_lesson(layout, *catalog, "rec-window", k_tiny);
     const auto job = catalog->enqueue("rec-window", "render").value();
 
     auto minute = std::make_shared<std::atomic<int>>(12 * 60); // noon: outside 22:00-06:00
@@ -99,9 +71,9 @@ TEST_CASE("processing window: heavy jobs wait outside it and run once it opens",
     runner->start();
 
     // Ten polling intervals later the job has not been touched.
-    CHECK_FALSE(wait_until([&] { return state_of(*catalog, job) != storage::JobState::queued; }, 500ms));
+    CHECK_FALSE(wait_until([&] { return job_of(*catalog, job).state != storage::JobState::queued; }, 500ms));
     minute->store(23 * 60 + 30); // the window opens
-    CHECK(wait_until([&] { return state_of(*catalog, job) == storage::JobState::succeeded; }, 60s));
+    CHECK(wait_until([&] { return job_of(*catalog, job).state == storage::JobState::succeeded; }, 60s));
     runner->stop();
     CHECK(std::filesystem::exists(layout.published_dir("rec-window") / "lesson.mp4"));
 }

@@ -5,9 +5,11 @@
 #include "ingest/raw_recording.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
+#include "storage/submission.hpp"
 #include "transcode/file_track.hpp"
 #include "transcode/job_runner.hpp"
 
+#include "queue_lesson.hpp"
 #include "raw_lesson.hpp"
 #include "test_media.hpp"
 
@@ -32,94 +34,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A lesson of `seconds`: the teacher's 440 Hz microphone throughout, a chat line at 1 s and
-// a chapter at 2 s. With `audio` false it has no tracks at all (a long pure video encode).
-void make_lesson(const storage::Layout& layout, storage::Catalog& catalog, const std::string& id, int seconds,
-                 bool audio = true) {
-    const auto dir = layout.raw_dir(id);
-    fs::create_directories(dir / "tracks");
-    const std::int64_t duration_us = seconds * std::int64_t{1'000'000};
-    ingest::RecordingInfo info;
-    info.id = id;
-    info.meeting = {"m-" + id, "Physik 8c", "klasse-8c"};
-    info.started = WallTime{k_start_us};
-    info.stopped = WallTime{k_start_us + duration_us};
-    info.anchor = k_anchor;
-    info.participants = {{"teacher", "Herr Vogel", ingest::Role::moderator, ingest::Consent::unknown}};
-    if (audio) info.tracks = {track("t1", ingest::MediaKind::audio, "teacher", 40002)};
-    REQUIRE(ingest::write_recording_info(dir, info).has_value());
-    if (audio) write_opus_track(dir, "t1", 40002, 0x1234, 440, 0, duration_us);
-    std::ofstream(dir / "events.jsonl").flush();
-    append_event(dir, 1'000'000,
-                 {{"type", "chat"}, {"participant", "teacher"}, {"name", "Herr Vogel"}, {"text", "Willkommen"}});
-    append_event(dir, 2'000'000, {{"type", "chapter"}, {"title", "Hebelgesetz"}});
-    storage::RecordingRow row;
-    row.id = id;
-    row.meeting_id = info.meeting.id;
-    row.title = info.meeting.name;
-    row.context = info.meeting.context;
-    row.state = storage::RecordingState::stopped;
-    row.started_utc_us = k_start_us;
-    REQUIRE(catalog.put_recording(row).has_value());
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(10ms); // polling step of a bounded wait
-    }
-    return pred();
-}
-
-storage::Job job_of(storage::Catalog& catalog, std::int64_t id) {
-    auto j = catalog.job(id);
-    REQUIRE(j.has_value());
-    REQUIRE(j->has_value());
-    return **j;
-}
-
-std::optional<storage::Job> job_of_kind(storage::Catalog& catalog, const std::string& id, const std::string& kind) {
-    auto jobs = catalog.jobs_of(id);
-    REQUIRE(jobs.has_value());
-    for (const auto& j : *jobs)
-        if (j.kind == kind) return j;
-    return std::nullopt;
-}
-
-nlohmann::json manifest_of(const storage::Layout& layout, const std::string& id) {
-    std::ifstream in(layout.published_dir(id) / "manifest.json");
-    return nlohmann::json::parse(in);
-}
-
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-struct Data {
-    TempDir tmp;
-    storage::Layout layout{tmp.path() / "data"};
-    std::string url = "sqlite:" + (tmp.path() / "data" / "tafel.db").string();
-    std::unique_ptr<storage::Catalog> catalog;
-    Data() {
-        REQUIRE(layout.ensure().has_value());
-        catalog = std::move(storage::Catalog::open(url).value());
-    }
-};
-
 } // namespace
 
 TEST_CASE("the preview job publishes the audio-only part: audio files, chapters, chat, manifest", "[integration]") {
-    Data d;
+    QueueData d;
     const std::string id = "lesson-preview";
-    make_lesson(d.layout, *d.catalog, id, 6);
+    make_queue_lesson(d.layout, *d.catalog, id, {.seconds = 6});
     const auto job = d.catalog->enqueue(id, "preview", storage::default_priority("preview")).value();
     CHECK(job_of(*d.catalog, job).priority == storage::k_priority_light);
 
     JobRunnerOptions options;
-    options.database_url = d.url;
+    options.database_url = d.url();
     auto runner = JobRunner::create(options, d.layout).value();
     REQUIRE(runner->run_once(*d.catalog, "w").value());
     CHECK(job_of(*d.catalog, job).state == storage::JobState::succeeded);
@@ -164,20 +94,21 @@ TEST_CASE("the preview job publishes the audio-only part: audio files, chapters,
 
 TEST_CASE("a preview job submitted while every heavy slot encodes starts within one polling interval",
           "[integration]") {
-    Data d;
-    make_lesson(d.layout, *d.catalog, "long-encode", 300, /*audio=*/false);
-    make_lesson(d.layout, *d.catalog, "later-lesson", 20);
-    const auto render = d.catalog->enqueue("long-encode", "render").value();
+    QueueData d;
+    make_queue_lesson(d.layout, *d.catalog, "long-encode", {.seconds = 300, .audio = false});
+    make_queue_lesson(d.layout, *d.catalog, "later-lesson", {.seconds = 20});
+    // Submitted as the recorder submits a stopped lesson: the render and its preview.
+    const auto render = storage::submit_recording(*d.catalog, "long-encode").value().render;
 
     JobRunnerOptions options;
-    options.database_url = d.url;
+    options.database_url = d.url();
     options.concurrency = 1; // every heavy slot: one
     options.poll = 200ms;
     options.render.output.threads = 1;
     auto runner = JobRunner::create(options, d.layout).value();
     runner->start();
 
-    // Busy on a long real encode (the render's own preview has run in the light lane).
+    // Busy on a long real encode (its own preview has run in the light lane).
     REQUIRE(wait_until(
         [&] {
             const auto r = job_of(*d.catalog, render);
@@ -186,7 +117,9 @@ TEST_CASE("a preview job submitted while every heavy slot encodes starts within 
                    own->state == storage::JobState::succeeded;
         },
         600s));
-    const auto preview = d.catalog->enqueue("later-lesson", "preview", storage::k_priority_light).value();
+    const auto later = storage::submit_recording(*d.catalog, "later-lesson").value();
+    REQUIRE(later.preview.has_value());
+    const auto preview = *later.preview;
     REQUIRE(wait_until([&] { return job_of(*d.catalog, preview).state == storage::JobState::succeeded; }, 120s));
     const auto p = job_of(*d.catalog, preview);
     const auto r = job_of(*d.catalog, render);
@@ -202,14 +135,17 @@ TEST_CASE("a preview job submitted while every heavy slot encodes starts within 
     CHECK(fs::exists(d.layout.published_dir("later-lesson") / "lesson.opus.webm"));
     // The long render's audio-only part is out while its video is still being encoded.
     CHECK(d.catalog->recording("long-encode").value()->ready_parts == storage::k_part_audio);
+    // The later lesson's render waits for the one heavy slot.
+    CHECK(job_of(*d.catalog, later.render).state == storage::JobState::queued);
+    REQUIRE(d.catalog->cancel(later.render).has_value());
     REQUIRE(d.catalog->cancel(render).has_value());
     runner->stop();
 }
 
 TEST_CASE("a preview that finishes after the full render never replaces it", "[integration]") {
-    Data d;
+    QueueData d;
     const std::string id = "race-lesson";
-    make_lesson(d.layout, *d.catalog, id, 4);
+    make_queue_lesson(d.layout, *d.catalog, id, {.seconds = 4});
     const auto preview = d.catalog->enqueue(id, "preview", storage::k_priority_light).value();
 
     // The preview's worker is held inside its job (while opening the microphone track) until
@@ -218,7 +154,7 @@ TEST_CASE("a preview that finishes after the full render never replaces it", "[i
     std::condition_variable cv;
     bool held = false, release = false;
     JobRunnerOptions slow;
-    slow.database_url = d.url;
+    slow.database_url = d.url();
     slow.render.open_track = [&](const fs::path& dir, const ingest::TrackInfo& t, const ClockAnchor& a) {
         std::unique_lock lock(mutex);
         held = true;
@@ -227,7 +163,7 @@ TEST_CASE("a preview that finishes after the full render never replaces it", "[i
         return open_recorded_track(dir, t, a);
     };
     auto slow_runner = JobRunner::create(slow, d.layout).value();
-    auto slow_catalog = std::move(storage::Catalog::open(d.url).value());
+    auto slow_catalog = std::move(storage::Catalog::open(d.url()).value());
     Result<bool> preview_ran = false;
     std::thread preview_worker([&] { preview_ran = slow_runner->run_once(*slow_catalog, "slow"); });
     {
@@ -237,7 +173,7 @@ TEST_CASE("a preview that finishes after the full render never replaces it", "[i
 
     const auto render = d.catalog->enqueue(id, "render").value();
     JobRunnerOptions fast;
-    fast.database_url = d.url;
+    fast.database_url = d.url();
     fast.render.output.threads = 1;
     auto fast_runner = JobRunner::create(fast, d.layout).value();
     REQUIRE(fast_runner->run_once(*d.catalog, "fast").value());
@@ -253,7 +189,7 @@ TEST_CASE("a preview that finishes after the full render never replaces it", "[i
     REQUIRE(preview_ran.has_value());
     CHECK(*preview_ran);
     CHECK(job_of(*d.catalog, preview).state == storage::JobState::succeeded);
-    // The render found the preview already there and queued no second one.
+    // The render queued nothing beside itself (the preview is the submission's).
     CHECK(d.catalog->jobs_of(id).value().size() == 2);
 
     // Still the full render: video, the manifest saying both parts, the catalog too.
@@ -266,4 +202,96 @@ TEST_CASE("a preview that finishes after the full render never replaces it", "[i
     CHECK(row.ready_parts == (storage::k_part_audio | storage::k_part_video));
     // No work folder of the losing preview is left behind.
     CHECK(fs::is_empty(d.layout.tmp_root()));
+}
+
+TEST_CASE("a lesson submitted outside the processing window: its preview is published, its render waits",
+          "[integration]") {
+    const auto backend = GENERATE(storage::test::Backend::sqlite, storage::test::Backend::postgres);
+    INFO("backend: " << storage::test::backend_name(backend));
+    QueueData d(backend);
+    const std::string id = "evening-lesson";
+    make_queue_lesson(d.layout, *d.catalog, id, {.seconds = 6});
+
+    // Noon, outside the 22:00-06:00 window: heavy jobs wait for the night, light ones do not.
+    auto minute = std::make_shared<std::atomic<int>>(12 * 60);
+    JobRunnerOptions options;
+    options.database_url = d.url();
+    options.poll = 200ms;
+    options.window = ProcessingWindow::parse("22:00-06:00").value();
+    options.minute_now = [minute] { return minute->load(); };
+    options.render.output.threads = 1;
+    auto runner = JobRunner::create(options, d.layout).value();
+    runner->start();
+
+    // As the recorder's session stop submits it.
+    const auto submitted = storage::submit_recording(*d.catalog, id).value();
+    REQUIRE(submitted.preview.has_value());
+    REQUIRE(
+        wait_until([&] { return job_of(*d.catalog, *submitted.preview).state == storage::JobState::succeeded; }, 120s));
+    const auto preview = job_of(*d.catalog, *submitted.preview);
+    INFO("preview claimed " << (preview.started_utc_us - preview.created_utc_us) / 1000 << " ms after submission");
+    CHECK(preview.started_utc_us - preview.created_utc_us <= 1'000'000); // not held back by the window
+    const auto dir = d.layout.published_dir(id);
+    CHECK(fs::exists(dir / "lesson.m4a"));
+    CHECK(fs::exists(dir / "lesson.opus.webm"));
+    CHECK(fs::exists(dir / "chapters.vtt"));
+    CHECK(fs::exists(dir / "chat.json"));
+    CHECK_FALSE(fs::exists(dir / "lesson.mp4"));
+    CHECK(manifest_of(d.layout, id).at("parts") == nlohmann::json::array({"audio"}));
+    CHECK(d.catalog->recording(id).value()->ready_parts == storage::k_part_audio);
+    // Five polling intervals later the render is still untouched: the window is closed.
+    CHECK_FALSE(
+        wait_until([&] { return job_of(*d.catalog, submitted.render).state != storage::JobState::queued; }, 1s));
+
+    minute->store(23 * 60); // the window opens: the video follows and replaces the preview
+    REQUIRE(
+        wait_until([&] { return job_of(*d.catalog, submitted.render).state == storage::JobState::succeeded; }, 300s));
+    runner->stop();
+    CHECK(fs::exists(dir / "lesson.mp4"));
+    CHECK(manifest_of(d.layout, id).at("parts") == nlohmann::json::array({"audio", "video"}));
+    const auto row = d.catalog->recording(id).value().value();
+    CHECK(row.ready_parts == (storage::k_part_audio | storage::k_part_video));
+    CHECK(row.state == storage::RecordingState::published);
+}
+
+TEST_CASE("a published render cancels the queued preview and a resubmission queues none", "[integration]") {
+    const auto backend = GENERATE(storage::test::Backend::sqlite, storage::test::Backend::postgres);
+    INFO("backend: " << storage::test::backend_name(backend));
+    QueueData d(backend);
+    const std::string id = "rendered-first";
+    make_queue_lesson(d.layout, *d.catalog, id, {.seconds = 4});
+    const auto submitted = storage::submit_recording(*d.catalog, id).value();
+    REQUIRE(submitted.preview.has_value());
+
+    // The preview's first attempt fails (its microphone track cannot be opened) and waits
+    // for its retry (backoff); meanwhile the render runs and publishes the whole lesson.
+    std::atomic<int> opened{0};
+    JobRunnerOptions options;
+    options.database_url = d.url();
+    options.render.output.threads = 1;
+    options.render.open_track = [&](const fs::path& dir, const ingest::TrackInfo& t,
+                                    const ClockAnchor& a) -> Result<std::unique_ptr<ingest::TrackReader>> {
+        if (opened++ == 0) return fail(Errc::io, "the microphone's track is not readable (test)");
+        return open_recorded_track(dir, t, a);
+    };
+    auto runner = JobRunner::create(options, d.layout).value();
+    REQUIRE(runner->run_once(*d.catalog, "w").value()); // the preview: light, claimed first
+    const auto failed_once = job_of(*d.catalog, *submitted.preview);
+    REQUIRE(failed_once.state == storage::JobState::queued);
+    CHECK(failed_once.attempts == 1);
+    CHECK_FALSE(fs::exists(d.layout.published_dir(id)));
+    REQUIRE(runner->run_once(*d.catalog, "w").value()); // the render
+    REQUIRE(job_of(*d.catalog, submitted.render).state == storage::JobState::succeeded);
+
+    // The preview would only be a no-op now: cancelled, never run, never published.
+    CHECK(job_of(*d.catalog, *submitted.preview).state == storage::JobState::cancelled);
+    CHECK_FALSE(d.catalog->claim("w", 30s).value().has_value());
+    CHECK(manifest_of(d.layout, id).at("parts") == nlohmann::json::array({"audio", "video"}));
+    CHECK(d.catalog->recording(id).value()->ready_parts == (storage::k_part_audio | storage::k_part_video));
+
+    // Submitted again (a re-render of the published lesson): the audio is out, no preview.
+    const auto again = storage::submit_recording(*d.catalog, id).value();
+    CHECK_FALSE(again.preview.has_value());
+    CHECK(d.catalog->jobs_of(id).value().size() == 3);
+    REQUIRE(d.catalog->cancel(again.render).has_value());
 }
