@@ -139,7 +139,7 @@ void add_process(CLI::App& app, Action& chosen) {
     cmd->add_option("RAW_DIR", *raw, "a raw recording folder (with recording.json)")->required()->check(
         CLI::ExistingDirectory);
     cmd->add_option("OUT_DIR", *out, "output folder (created; must be empty or absent)")->required();
-    cmd->add_option("--encoder-threads", *threads, "threads per encoder, 0 = one per core");
+    cmd->add_option("--encoder-threads", *threads, "threads per encoder, 0 = (cores - 1) / 2, at least 1");
     cmd->callback([&chosen, raw, out, threads] {
         chosen = [raw, out, threads] {
             std::filesystem::create_directories(*out);

@@ -23,7 +23,7 @@ void CommonOptions::add_to(CLI::App& cmd) {
     flag("--rtp-port-max", "rtp_port_max", "highest UDP port handed to streams (default 40999)");
     flag("--database", "database_url", "catalog and queue database URL (default sqlite:<data-dir>/tafel.db)");
     flag("--workers", "workers", "recordings processed at once (default 1)");
-    flag("--encoder-threads", "encoder_threads", "threads per encoder, 0 = one per core (default 0)");
+    flag("--encoder-threads", "encoder_threads", "threads per encoder, 0 = (cores - 1) / 2, at least 1 (default 0)");
     flag("--public-url", "public_url", "base URL printed for playback links (default http://<listen>:<player-port>)");
     flag("--sync-interval-ms", "sync_interval_ms", "recorder: how often captured packets are synced to disk (default 250)");
     flag("--disk-floor-mb", "disk_floor_mb", "recorder: refuse new sessions below this much free disk (default 1024)");

@@ -27,8 +27,22 @@ namespace tafel::transcode {
 
 namespace {
 
-constexpr std::size_t k_queue_frames = 6;   // per output: ~8 MB of 720p frames in flight
+// Jobs in flight per output. Deep enough that the composing thread and the faster encoder can
+// run ahead of the slower one and keep both cores of a small host busy: with 6, bench/render's
+// 10-minute lesson (idle, one thread per encoder) took 24.5 s with 1.65 of 2 cores busy, with
+// 48 20.8-22.7 s (120 gained nothing more). Frames are pooled and shared by both outputs, so
+// this costs ~30 MB of peak memory, not 48 frames per output.
+constexpr std::size_t k_queue_frames = 48;
 constexpr int k_channels = 2;
+
+// The pipeline already runs three busy threads (composing, the WebM output, the MP4 output), so
+// encoder-internal threads only pay where cores are left over: on 2 cores VP9's row-mt worker
+// and x264's frame threads added ~14,000 context switches a second and made bench/render's
+// lesson slower (idle: 24.2-27.0 s with two threads per encoder, 20.8-22.7 s with one).
+int default_encoder_threads() {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::max(1, (cores - 1) / 2);
+}
 
 using AudioChunk = std::shared_ptr<const std::vector<float>>;
 using ChangeMap = std::shared_ptr<const std::vector<std::uint8_t>>;   // BlockGrid order, 1 = changed
@@ -340,8 +354,7 @@ Result<std::unique_ptr<OutputSet>> OutputSet::create(const std::filesystem::path
     if (!std::filesystem::is_directory(dir, ec)) {
         return fail(Errc::io, fmt::format("output folder {} does not exist or is not a folder", dir));
     }
-    const int threads = options.threads > 0 ? options.threads
-                                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = options.threads > 0 ? options.threads : default_encoder_threads();
     auto impl = std::make_unique<Impl>(options.width, options.height);
     impl->options = options;
     if (options.webm_video == VideoCodec::h264) {

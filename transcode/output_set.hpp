@@ -26,7 +26,7 @@ struct OutputOptions {
     int width = 1280, height = 720;
     Rational frame_rate{15, 1};          // output frames per second (constant frame rate)
     int audio_sample_rate = 48000;       // audio arrives as interleaved float stereo at this rate
-    int threads = 0;                     // encoder threads; 0 = hardware concurrency
+    int threads = 0;                     // threads per encoder; 0 = max(1, (cores - 1) / 2)
     bool webm = true;                    // lesson.webm: webm_video + Opus
     bool mp4 = true;                     // lesson.mp4: H.264 (libx264) + AAC, moov first (faststart)
     bool audio_only = true;              // + lesson.opus.webm (with webm) and lesson.m4a (with mp4)
