@@ -104,7 +104,7 @@ Result<std::vector<Job>> Catalog::jobs(std::size_t) {
     return tafel::fail(Errc::unsupported, "this catalog cannot list jobs");
 }
 
-Result<std::optional<Job>> Catalog::claim_priority(const std::string& worker, std::chrono::milliseconds, int) {
+Result<std::optional<Job>> Catalog::claim_priority(const std::string& worker, std::chrono::milliseconds, int, int) {
     return tafel::fail(Errc::unsupported, fmt::format("claim by {}: this catalog has no priority lanes", worker));
 }
 

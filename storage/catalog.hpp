@@ -170,9 +170,11 @@ public:
     virtual Result<std::vector<Job>> jobs(std::size_t limit = 100);
 
     // The queue's lifecycle (issue 6). Defaults answer unsupported so that fakes compile.
-    // Like claim(), but only jobs of at least `min_priority` (the light-job lane).
-    virtual Result<std::optional<Job>> claim_priority(const std::string& worker,
-                                                      std::chrono::milliseconds lease, int min_priority);
+    // Like claim(), but only jobs whose priority lies in [min_priority, max_priority]: the
+    // light-job lane takes [k_priority_light, INT_MAX], a heavy thread beside such a lane
+    // looks at [INT_MIN, k_priority_heavy] first (JobRunner).
+    virtual Result<std::optional<Job>> claim_priority(const std::string& worker, std::chrono::milliseconds lease,
+                                                      int min_priority, int max_priority);
     // Blocks up to `timeout` until a job may be runnable: true when one is (or a wake-up
     // arrived), false on timeout. PostgreSQL: LISTEN/NOTIFY; SQLite: polls the table.
     virtual Result<bool> wait_for_work(std::chrono::milliseconds timeout);

@@ -246,11 +246,11 @@ Result<std::int64_t> PgCatalog::enqueue(const std::string& recording_id, const s
 }
 
 Result<std::optional<Job>> PgCatalog::claim(const std::string& worker, std::chrono::milliseconds lease) {
-    return claim_priority(worker, lease, INT_MIN);
+    return claim_priority(worker, lease, INT_MIN, INT_MAX);
 }
 
 Result<std::optional<Job>> PgCatalog::claim_priority(const std::string& worker, std::chrono::milliseconds lease,
-                                                     int min_priority) {
+                                                     int min_priority, int max_priority) {
     if (worker.empty()) return tafel::fail(Errc::invalid_argument, "claim without a worker name");
     std::lock_guard lock(mutex_);
     const PgParam now = now_param();
@@ -264,16 +264,16 @@ Result<std::optional<Job>> PgCatalog::claim_priority(const std::string& worker, 
     // SKIP LOCKED: rows another worker is claiming right now are passed over, not waited
     // for; the outer UPDATE re-checks nothing because the row lock is already ours.
     return first_job(db_.query(
-        with_now(fmt::format(
-            "UPDATE jobs SET state = 'running', worker = $2, lease_until = NOW_US + $3::bigint,"
-            " attempts = attempts + 1, progress = 0, started_utc_us = NOW_US, updated_utc_us = NOW_US"
-            " WHERE id = (SELECT id FROM jobs WHERE priority >= $4::integer AND"
-            "  ((state = 'queued' AND run_after <= NOW_US)"
-            "   OR (state = 'running' AND lease_until < NOW_US AND attempts < max_attempts))"
-            "  ORDER BY priority DESC, created_utc_us ASC, id ASC LIMIT 1 FOR UPDATE SKIP LOCKED)"
-            " RETURNING {}",
-            k_job_columns)),
-        {now, pg_param(worker), pg_param(to_us(lease)), pg_param(std::int64_t{min_priority})}));
+        with_now(fmt::format("UPDATE jobs SET state = 'running', worker = $2, lease_until = NOW_US + $3::bigint,"
+                             " attempts = attempts + 1, progress = 0, started_utc_us = NOW_US, updated_utc_us = NOW_US"
+                             " WHERE id = (SELECT id FROM jobs WHERE priority BETWEEN $4::integer AND $5::integer AND"
+                             "  ((state = 'queued' AND run_after <= NOW_US)"
+                             "   OR (state = 'running' AND lease_until < NOW_US AND attempts < max_attempts))"
+                             "  ORDER BY priority DESC, created_utc_us ASC, id ASC LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                             " RETURNING {}",
+                             k_job_columns)),
+        {now, pg_param(worker), pg_param(to_us(lease)), pg_param(std::int64_t{min_priority}),
+         pg_param(std::int64_t{max_priority})}));
 }
 
 Error PgCatalog::not_leased(std::int64_t job_id, const std::string& worker, std::string_view action) {

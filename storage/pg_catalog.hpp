@@ -31,7 +31,7 @@ public:
                                  int priority) override;
     Result<std::optional<Job>> claim(const std::string& worker, std::chrono::milliseconds lease) override;
     Result<std::optional<Job>> claim_priority(const std::string& worker, std::chrono::milliseconds lease,
-                                              int min_priority) override;
+                                              int min_priority, int max_priority) override;
     Result<void> heartbeat(std::int64_t job_id, const std::string& worker,
                            std::chrono::milliseconds lease, int progress_permille) override;
     Result<void> succeed(std::int64_t job_id, const std::string& worker) override;

@@ -222,11 +222,11 @@ Result<std::int64_t> SqliteCatalog::enqueue(const std::string& recording_id, con
 }
 
 Result<std::optional<Job>> SqliteCatalog::claim(const std::string& worker, std::chrono::milliseconds lease) {
-    return claim_priority(worker, lease, INT_MIN);
+    return claim_priority(worker, lease, INT_MIN, INT_MAX);
 }
 
 Result<std::optional<Job>> SqliteCatalog::claim_priority(const std::string& worker, std::chrono::milliseconds lease,
-                                                         int min_priority) {
+                                                         int min_priority, int max_priority) {
     if (worker.empty()) return tafel::fail(Errc::invalid_argument, "claim without a worker name");
     std::lock_guard lock(mutex_);
     const auto now = now_();
@@ -242,12 +242,13 @@ Result<std::optional<Job>> SqliteCatalog::claim_priority(const std::string& work
     if (!expire) return std::unexpected(expire.error());
     if (auto ok = expire->bind(1, now).bind(2, now).run(); !ok) return std::unexpected(ok.error());
 
-    auto pick = db_.prepare(
-        "SELECT id FROM jobs WHERE priority >= ? AND ((state = 'queued' AND run_after <= ?)"
-        " OR (state = 'running' AND lease_until < ?))"
-        " ORDER BY priority DESC, created_utc_us ASC, id ASC LIMIT 1");
+    auto pick =
+        db_.prepare("SELECT id FROM jobs WHERE priority BETWEEN ? AND ? AND ((state = 'queued' AND run_after <= ?)"
+                    " OR (state = 'running' AND lease_until < ?))"
+                    " ORDER BY priority DESC, created_utc_us ASC, id ASC LIMIT 1");
     if (!pick) return std::unexpected(pick.error());
-    auto found = pick->bind(1, std::int64_t{min_priority}).bind(2, now).bind(3, now).step();
+    auto found =
+        pick->bind(1, std::int64_t{min_priority}).bind(2, std::int64_t{max_priority}).bind(3, now).bind(4, now).step();
     if (!found) return std::unexpected(found.error());
     if (!*found) {
         if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error()); // keeps the expiries

@@ -36,7 +36,7 @@ public:
     Result<std::vector<Job>> jobs_of(const std::string& recording_id) override;
     Result<std::vector<Job>> jobs(std::size_t limit) override;
     Result<std::optional<Job>> claim_priority(const std::string& worker, std::chrono::milliseconds lease,
-                                              int min_priority) override;
+                                              int min_priority, int max_priority) override;
     Result<bool> wait_for_work(std::chrono::milliseconds timeout) override;
     Result<void> cancel(std::int64_t job_id) override;
     Result<void> retry(std::int64_t job_id) override;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -140,9 +141,12 @@ void JobRunner::loop(int index) {
                       heavy_ok ? "opened" : "closed", heavy_ok ? "taking every job" : "taking light jobs only");
             window_was_open = heavy_ok;
         }
-        auto ran = heavy_ok ? run_once(**catalog, worker)
-                            : run_claimed(**catalog, worker,
-                                          (*catalog)->claim_priority(worker, options_.lease, storage::k_priority_light));
+        auto ran =
+            !heavy_ok
+                ? run_claimed(**catalog, worker,
+                              (*catalog)->claim_priority(worker, options_.lease, storage::k_priority_light, INT_MAX))
+            : options_.light_lane ? run_heavy_first(**catalog, worker)
+                                  : run_once(**catalog, worker);
         if (!ran) log->error("{}: {}", worker, ran.error().describe());
         if (ran && *ran) {
             woke_for_nothing = false;
@@ -170,6 +174,17 @@ void JobRunner::loop(int index) {
 
 Result<bool> JobRunner::run_once(storage::Catalog& catalog, const std::string& worker) {
     return run_claimed(catalog, worker, catalog.claim(worker, options_.lease));
+}
+
+// A render and its audio-only preview are queued together when a lesson ends. Taking the
+// highest priority first, a heavy thread that looked before the light lane took the preview and
+// the video waited for it while the lane sat idle (bench/publish, 45-minute lesson: the render
+// started 46 s late). So beside a light lane a heavy thread takes heavy jobs first, and light
+// ones only when no heavy job is runnable (the lane may be busy with another).
+Result<bool> JobRunner::run_heavy_first(storage::Catalog& catalog, const std::string& worker) {
+    auto heavy = catalog.claim_priority(worker, options_.lease, INT_MIN, storage::k_priority_heavy);
+    if (!heavy || *heavy) return run_claimed(catalog, worker, std::move(heavy));
+    return run_once(catalog, worker);
 }
 
 Result<bool> JobRunner::run_claimed(storage::Catalog& catalog, const std::string& worker,

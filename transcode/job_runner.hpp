@@ -85,6 +85,7 @@ private:
     JobRunner(JobRunnerOptions options, storage::Layout layout);
     Result<bool> run_claimed(storage::Catalog& catalog, const std::string& worker,
                              Result<std::optional<storage::Job>> claimed);
+    Result<bool> run_heavy_first(storage::Catalog& catalog, const std::string& worker);
     Result<std::int64_t> run_render(storage::Catalog& catalog, const std::string& worker, const storage::Job& job);
     Result<void> finish_render(storage::Catalog& catalog, const std::string& worker, const storage::Job& job,
                                Result<std::int64_t> outcome);

@@ -101,14 +101,31 @@ TEST_CASE("the light lane claims only light jobs, which run before heavy ones", 
     CHECK(default_priority("thumbnails") == k_priority_light);
     const auto heavy = f.catalog->enqueue("rec1", "render", default_priority("render")).value();
     f.advance(1);
-    CHECK(f.catalog->claim_priority("light-lane", 30s, k_priority_light).value() == std::nullopt);
+    CHECK(f.catalog->claim_priority("light-lane", 30s, k_priority_light, INT_MAX).value() == std::nullopt);
     const auto light = f.catalog->enqueue("rec1", "chapters", default_priority("chapters")).value();
     // Submitted later, claimed first by anyone; the lane takes it and never the encode.
-    auto lane = f.catalog->claim_priority("light-lane", 30s, k_priority_light).value();
+    auto lane = f.catalog->claim_priority("light-lane", 30s, k_priority_light, INT_MAX).value();
     REQUIRE(lane.has_value());
     CHECK(lane->id == light);
-    CHECK(f.catalog->claim_priority("light-lane", 30s, k_priority_light).value() == std::nullopt);
+    CHECK(f.catalog->claim_priority("light-lane", 30s, k_priority_light, INT_MAX).value() == std::nullopt);
     CHECK(f.catalog->claim("w1", 30s).value()->id == heavy);
+}
+
+TEST_CASE("a claim bounded to the heavy class takes the older heavy job, not the newer light one", "[integration]") {
+    const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
+    INFO("backend: " << backend_name(backend));
+    Fixture f(backend);
+    const auto heavy = f.catalog->enqueue("rec1", "render", default_priority("render")).value();
+    f.advance(1);
+    const auto light = f.catalog->enqueue("rec1", "preview", default_priority("preview")).value();
+    f.advance(1);
+    // What a heavy thread beside a light lane asks first (JobRunner): the render.
+    auto first = f.catalog->claim_priority("w-0", 30s, INT_MIN, k_priority_heavy).value();
+    REQUIRE(first.has_value());
+    CHECK(first->id == heavy);
+    CHECK(f.catalog->claim_priority("w-0", 30s, INT_MIN, k_priority_heavy).value() == std::nullopt);
+    // The light job is still there for the lane, and for an unbounded claim.
+    CHECK(f.catalog->claim("w-1", 30s).value()->id == light);
 }
 
 TEST_CASE("progress and ETA of a running job", "[integration]") {

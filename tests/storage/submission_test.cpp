@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <climits>
+
 using namespace tafel;
 using namespace tafel::storage;
 using tafel::storage::test::Backend;
@@ -28,10 +30,10 @@ TEST_CASE("submitting a recording queues its render and its light audio-only pre
     CHECK(preview.priority == k_priority_light);
     CHECK(preview.state == JobState::queued);
     // The light lane takes the preview, nothing else, even though the render came first.
-    const auto light = f.catalog->claim_priority("light", 30s, k_priority_light).value();
+    const auto light = f.catalog->claim_priority("light", 30s, k_priority_light, INT_MAX).value();
     REQUIRE(light.has_value());
     CHECK(light->id == *submitted.preview);
-    CHECK(f.catalog->claim_priority("light", 30s, k_priority_light).value() == std::nullopt);
+    CHECK(f.catalog->claim_priority("light", 30s, k_priority_light, INT_MAX).value() == std::nullopt);
 
     // Submitted again while that preview runs (the recorder's recovery, a second stop): a
     // second render, no second preview.

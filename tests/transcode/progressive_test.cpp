@@ -254,6 +254,40 @@ TEST_CASE("a lesson submitted outside the processing window: its preview is publ
     CHECK(row.state == storage::RecordingState::published);
 }
 
+TEST_CASE("a lesson queued before the worker starts: the heavy thread takes the render, the light lane the preview",
+          "[integration]") {
+    const auto backend = GENERATE(storage::test::Backend::sqlite, storage::test::Backend::postgres);
+    INFO("backend: " << storage::test::backend_name(backend));
+    QueueData d(backend);
+    const std::string id = "ended-lesson";
+    make_queue_lesson(d.layout, *d.catalog, id, {.seconds = 6});
+    // Both jobs wait before any worker thread looks: whichever thread looks first, the render
+    // must go to the heavy thread, or the video waits behind the preview (bench/publish).
+    const auto submitted = storage::submit_recording(*d.catalog, id).value();
+    REQUIRE(submitted.preview.has_value());
+    JobRunnerOptions options;
+    options.database_url = d.url();
+    options.worker_name = "host";
+    options.poll = 200ms;
+    options.render.output.threads = 1;
+    auto runner = JobRunner::create(options, d.layout).value();
+    runner->start();
+    REQUIRE(
+        wait_until([&] { return job_of(*d.catalog, submitted.render).state == storage::JobState::succeeded; }, 300s));
+    REQUIRE(
+        wait_until([&] { return job_of(*d.catalog, *submitted.preview).state != storage::JobState::running; }, 60s));
+    runner->stop();
+    const auto render = job_of(*d.catalog, submitted.render);
+    const auto preview = job_of(*d.catalog, *submitted.preview);
+    CHECK(render.worker.ends_with("-0"));
+    CHECK(render.attempts == 1);
+    // The preview ran on the lane (or was cancelled, had the render been published first).
+    if (preview.state == storage::JobState::succeeded)
+        CHECK(preview.worker.ends_with("-light"));
+    else
+        CHECK(preview.state == storage::JobState::cancelled);
+}
+
 TEST_CASE("a published render cancels the queued preview and a resubmission queues none", "[integration]") {
     const auto backend = GENERATE(storage::test::Backend::sqlite, storage::test::Backend::postgres);
     INFO("backend: " << storage::test::backend_name(backend));
