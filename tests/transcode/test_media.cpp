@@ -1,10 +1,10 @@
 #include "test_media.hpp"
 
+#include "tests/support/vp8_encoder.hpp"
+
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <opus/opus.h>
-#include <vpx/vp8cx.h>
-#include <vpx/vpx_encoder.h>
 
 #include <fmt/format.h>
 
@@ -18,65 +18,6 @@ namespace tafel::transcode::test {
 
 namespace {
 
-// libvpx's encoder context is a by-value handle: destroyed only if initialised.
-class Vp8Encoder {
-public:
-    Vp8Encoder(int width, int height) {
-        vpx_codec_enc_cfg_t cfg;
-        if (vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &cfg, 0) != VPX_CODEC_OK) {
-            throw std::runtime_error("vpx config");
-        }
-        cfg.g_w = static_cast<unsigned>(width);
-        cfg.g_h = static_cast<unsigned>(height);
-        cfg.g_timebase = {1, 30};
-        cfg.rc_target_bitrate = 800;
-        cfg.g_lag_in_frames = 0;
-        cfg.g_threads = 1;
-        if (vpx_codec_enc_init(&ctx_, vpx_codec_vp8_cx(), &cfg, 0) != VPX_CODEC_OK) {
-            throw std::runtime_error("vpx init");
-        }
-        if (vpx_img_alloc(&image_, VPX_IMG_FMT_I420, static_cast<unsigned>(width), static_cast<unsigned>(height), 16) ==
-            nullptr) {
-            vpx_codec_destroy(&ctx_);
-            throw std::runtime_error("vpx image");
-        }
-    }
-    ~Vp8Encoder() {
-        vpx_img_free(&image_);
-        vpx_codec_destroy(&ctx_);
-    }
-    Vp8Encoder(const Vp8Encoder&) = delete;
-    Vp8Encoder& operator=(const Vp8Encoder&) = delete;
-
-    std::vector<std::uint8_t> encode(Yuv c, std::int64_t pts, bool keyframe) {
-        const unsigned w = image_.d_w;
-        const unsigned h = image_.d_h;
-        for (unsigned row = 0; row < h; ++row) {
-            std::fill_n(image_.planes[VPX_PLANE_Y] + row * static_cast<unsigned>(image_.stride[VPX_PLANE_Y]), w, c.y);
-        }
-        for (unsigned row = 0; row < (h + 1) / 2; ++row) {
-            std::fill_n(image_.planes[VPX_PLANE_U] + row * static_cast<unsigned>(image_.stride[VPX_PLANE_U]), (w + 1) / 2, c.u);
-            std::fill_n(image_.planes[VPX_PLANE_V] + row * static_cast<unsigned>(image_.stride[VPX_PLANE_V]), (w + 1) / 2, c.v);
-        }
-        const vpx_enc_frame_flags_t flags = keyframe ? VPX_EFLAG_FORCE_KF : 0;
-        if (vpx_codec_encode(&ctx_, &image_, pts, 1, flags, VPX_DL_REALTIME) != VPX_CODEC_OK) {
-            throw std::runtime_error("vpx encode");
-        }
-        std::vector<std::uint8_t> out;
-        vpx_codec_iter_t iter = nullptr;
-        while (const vpx_codec_cx_pkt_t* pkt = vpx_codec_get_cx_data(&ctx_, &iter)) {
-            if (pkt->kind != VPX_CODEC_CX_FRAME_PKT) continue;
-            const auto* bytes = static_cast<const std::uint8_t*>(pkt->data.frame.buf);
-            out.insert(out.end(), bytes, bytes + pkt->data.frame.sz);
-        }
-        return out;
-    }
-
-private:
-    vpx_codec_ctx_t ctx_{};
-    vpx_image_t image_{};
-};
-
 struct OpusEncoderDeleter {
     void operator()(OpusEncoder* e) const noexcept { opus_encoder_destroy(e); }
 };
@@ -84,11 +25,14 @@ struct OpusEncoderDeleter {
 } // namespace
 
 std::vector<std::vector<std::uint8_t>> encode_vp8(int width, int height, int count, Yuv colour, int keyframe_every) {
-    Vp8Encoder encoder(width, height);
+    tafel::test::Vp8Encoder encoder(width, height, 30, 800);
+    tafel::test::fill(encoder.image, VPX_PLANE_Y, 0, 0, width, height, colour.y);
+    tafel::test::fill(encoder.image, VPX_PLANE_U, 0, 0, width, height, colour.u);
+    tafel::test::fill(encoder.image, VPX_PLANE_V, 0, 0, width, height, colour.v);
     std::vector<std::vector<std::uint8_t>> frames;
     for (int i = 0; i < count; ++i) {
         const bool key = i == 0 || (keyframe_every > 0 && i % keyframe_every == 0);
-        frames.push_back(encoder.encode(colour, i, key));
+        frames.push_back(encoder.encode(i, key));
     }
     return frames;
 }
