@@ -38,11 +38,22 @@ bool etag_list_matches(std::string_view list, std::string_view etag) {
     return false;
 }
 
-Reply serve_file(const Request& request, const std::filesystem::path& path,
-                 const std::string& content_type) {
-    const std::string name = path.filename().string();
+Reply serve_file(const Request& request, const std::filesystem::path& path, const std::string& content_type) {
     // O_NOFOLLOW: a symlink planted in a published folder must not lead elsewhere.
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    return serve_open_file(request, UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)),
+                           path.filename().string(), content_type);
+}
+
+Reply serve_file_in(const Request& request, const std::filesystem::path& dir, const std::string& name,
+                    const std::string& content_type) {
+    // The folder itself must not be a symlink either: O_NOFOLLOW on both steps.
+    const UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW));
+    if (!dir_fd) return text_reply(404, fmt::format("no file '{}' in this recording", name));
+    return serve_open_file(request, UniqueFd(::openat(dir_fd.get(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)),
+                           name, content_type);
+}
+
+Reply serve_open_file(const Request& request, UniqueFd fd, const std::string& name, const std::string& content_type) {
     struct stat st {};
     if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
         return text_reply(404, fmt::format("no file '{}' in this recording", name));

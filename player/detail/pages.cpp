@@ -1,5 +1,6 @@
 #include "player/detail/pages.hpp"
 
+#include "player/detail/audio_stream.hpp"
 #include "player/detail/html.hpp"
 
 #include <fmt/format.h>
@@ -54,6 +55,10 @@ struct Strings {
     const char* video_processing;
     const char* audio_only;
     const char* cannot_play_audio;
+    const char* parts_ready;
+    const char* audio_streaming;
+    const char* audio_complete;
+    const char* video_follows;
 };
 
 // One table per language, written as rows of related strings.
@@ -69,8 +74,9 @@ constexpr Strings k_de{
     "Nicht veröffentlicht: nur für Lehrkräfte sichtbar.", "Veröffentlichen", "Veröffentlichung zurückziehen",
     "Titel", "Umbenennen", "Löschen am", "Löschdatum setzen", "Aufzeichnung löschen",
     "Diese Aufzeichnung endgültig löschen?", "Geteilte Notizen", "Notizen als Text öffnen",
-    "Das Video wird noch verarbeitet. Ton, Kapitel und Chat sind schon da – später neu laden, um das Video zu sehen.",
-    "Nur Ton – Video folgt", "Ihr Browser kann diesen Ton nicht abspielen."};
+    "Das Video wird noch verarbeitet. Ton, Kapitel und Chat sind schon da – das Video erscheint hier, sobald es fertig ist.",
+    "Nur Ton – Video folgt", "Ihr Browser kann diesen Ton nicht abspielen.",
+    "Was schon da ist", "Ton wird bereitgestellt …", "Ton vollständig", "Video folgt – wird noch verarbeitet"};
 
 constexpr Strings k_en{
     "en", "Recordings", "No published recordings yet.", "Recording of {}", "Duration",
@@ -82,8 +88,9 @@ constexpr Strings k_en{
     "Not published: only teachers can see it.", "Publish", "Unpublish", "Title", "Rename", "Delete on",
     "Set deletion date", "Delete recording", "Delete this recording for good?", "Shared notes",
     "Open the notes as text",
-    "The video is still being processed. Audio, chapters and chat are ready – reload later to watch the video.",
-    "Audio only – video follows", "Your browser cannot play this audio."};
+    "The video is still being processed. Audio, chapters and chat are ready – the video appears here as soon as it is done.",
+    "Audio only – video follows", "Your browser cannot play this audio.",
+    "What is ready", "Audio is being prepared …", "Audio complete", "Video follows – still being processed"};
 
 // clang-format on
 
@@ -132,6 +139,15 @@ std::string lang_switch(const std::string& url, const Strings& t) {
     const std::string target = t.other_lang_code == std::string_view("en") ? url + "?lang=en" : url;
     return fmt::format(R"(<a class="lang" href="{}" hreflang="{}" lang="{}">{}</a>)", target,
                        t.other_lang_code, t.other_lang_code, t.other_lang_name);
+}
+
+// The audio-only page's scripts, before player.js (deferred scripts run in order): parts.js
+// listens before the stream loader (hls-audio.js) reports anything.
+std::string audio_scripts(const PlaybackSources& sources) {
+    if (!sources.video_pending) return {};
+    std::string out = "<script src=\"/assets/parts.js\" defer></script>\n";
+    if (sources.stream) out += "<script src=\"/assets/hls-audio.js\" defer></script>\n";
+    return out;
 }
 
 std::string help_dialog(const Strings& t) {
@@ -252,13 +268,25 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
     if (sources.video_pending) {
         // Progressive publishing (issue 6): the audio-only part is published, the video is
         // still being encoded. The same id, so that player.js drives chapters, chat, speed
-        // and resume for it as for the video; a reload shows the video once it is there.
-        html += fmt::format(R"(<div class="audio-only">
+        // and resume for it as for the video; parts.js shows what is ready, watches the
+        // manifest and switches to the video once it is published.
+        const std::string stream = media_url(r.id, std::string(k_stream_manifest_path));
+        html += fmt::format(R"(<div class="audio-only" data-manifest="{}">
 <p class="processing" id="video-processing" role="status">{}</p>
-<audio id="lesson" controls preload="metadata">
+<ul class="parts" id="parts" aria-label="{}">
+<li id="part-audio" data-state="{}">{}</li>
+<li id="part-video" data-state="pending">{}</li>
+</ul>
+<audio id="lesson" controls preload="metadata"{}>
 )",
-                            t.video_processing);
-        // AAC first: Safari plays only that; Opus in WebM for the rest.
+                            media_url(r.id, "manifest.json"), t.video_processing, t.parts_ready,
+                            sources.stream ? "streaming" : "complete",
+                            sources.stream ? t.audio_streaming : t.audio_complete, t.video_follows,
+                            sources.stream ? fmt::format(" data-stream=\"{}\"", stream) : std::string{});
+        // The growing stream (HLS, RFC 8216) while the preview encodes is attached by
+        // hls-audio.js (data-stream), not as a <source>: a browser with both its own HLS and
+        // MSE would start loading it natively before the script could choose MSE. Once the
+        // audio is complete, the files: AAC first (Safari plays only that), Opus in WebM.
         if (sources.m4a) html += fmt::format("<source src=\"{}\" type=\"audio/mp4\">\n", media_url(r.id, "lesson.m4a"));
         if (sources.opus)
             html += fmt::format("<source src=\"{}\" type=\"audio/webm\">\n", media_url(r.id, "lesson.opus.webm"));
@@ -291,7 +319,8 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
 <button type="button" id="help-button" aria-haspopup="dialog" aria-controls="help" aria-keyshortcuts="?">{} <kbd>?</kbd></button>
 )",
                         t.playback, t.speed, t.shortcuts);
-    if (sources.download)
+    // The download is the video: none while only the audio part is there.
+    if (sources.download && !sources.video_pending)
         html += fmt::format(R"(<a class="download" href="{}" download>{}</a>
 )",
                             file, t.download);
@@ -323,12 +352,12 @@ std::string render_playback_page(const storage::RecordingRow& r, PlaybackSources
 </section>
 </aside>
 </main>
-{}<script src="/assets/player.js" defer></script>
+{}{}<script src="/assets/player.js" defer></script>
 {}</body>
 </html>
 )",
                         t.chat, t.chat_search, t.chat_search, media_url(r.id, "chat.json"), t.chat_loading,
-                        help_dialog(t),
+                        help_dialog(t), audio_scripts(sources),
                         sources.manage ? "<script src=\"/assets/manage.js\" defer></script>\n" : "");
     return html;
 }

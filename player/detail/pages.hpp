@@ -43,6 +43,8 @@ struct PlaybackSources {
     bool video_pending = false;
     bool m4a = false;  // lesson.m4a
     bool opus = false; // lesson.opus.webm
+    // Only the growing HLS stream (audio/index.m3u8) is there yet: the preview still encodes.
+    bool stream = false;
 };
 
 // GET /r/<id>: the video (MP4 first: Safari plays only that; WebM for the rest), the speed

@@ -87,9 +87,9 @@ Result<Manifest> read_manifest(const std::filesystem::path& dir) {
         out = j[key].get<std::int64_t>();
         return {};
     };
-    for (auto r : {text("id", m.id), text("title", m.title), text("context", m.context),
-                   integer("duration_ms", m.duration_ms),
-                   integer("started_utc_us", m.started_utc_us)})
+    for (auto r :
+         {text("id", m.id), text("title", m.title), text("context", m.context), text("audio_stream", m.audio_stream),
+          integer("duration_ms", m.duration_ms), integer("started_utc_us", m.started_utc_us)})
         if (!r) return std::unexpected(r.error());
 
     if (j.contains("files")) {

@@ -24,6 +24,9 @@ struct Manifest {
     std::int64_t duration_ms = 0;
     std::int64_t started_utc_us = 0;
     std::vector<ManifestFile> files;
+    // "audio_stream": the growing HLS audio stream's playlist relative to the folder
+    // ("audio/index.m3u8") while the audio-only part is published (issue 6); empty otherwise.
+    std::string audio_stream;
 };
 
 // Reads <dir>/manifest.json; Errc::not_found when absent, Errc::malformed_input naming the

@@ -4,6 +4,7 @@
 #include "core/log.hpp"
 #include "player/detail/access.hpp"
 #include "player/detail/assets.hpp"
+#include "player/detail/audio_stream.hpp"
 #include "player/detail/bbb_api.hpp"
 #include "player/detail/gzip.hpp"
 #include "player/detail/json_api.hpp"
@@ -26,9 +27,12 @@ namespace tafel::player::detail {
 namespace {
 
 // Everything the pages load comes from this server; scripts only from files (no inline
-// code), no plugins, no <base> tricks, forms only to ourselves.
+// code), no plugins, no <base> tricks, forms only to ourselves. Media may also come from a
+// blob: URL: the audio stream's MSE loader (hls-audio.js) attaches its MediaSource through
+// URL.createObjectURL (W3C Media Source Extensions 2.4.1), and CSP3 matches blob: only when
+// named (its 'self' covers the page's own scheme).
 constexpr const char* k_csp =
-    "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+    "default-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 Reply unavailable(const Error& error) {
     log::get("player")->error("catalog: {}", error.describe());
@@ -61,6 +65,13 @@ std::vector<CaptionSource> caption_sources(const std::filesystem::path& dir) {
         out.push_back(std::move(c));
     }
     return out;
+}
+
+// The manifest names the stream and its playlist is in place.
+bool has_audio_stream(const std::filesystem::path& dir) {
+    const auto manifest = read_manifest(dir);
+    return manifest && manifest->audio_stream == k_stream_manifest_path &&
+           is_file(dir / k_stream_dir / k_stream_playlist);
 }
 
 std::int64_t system_now() {
@@ -158,11 +169,14 @@ Reply Router::route(const Request& request) {
     if (s[0] == "r" && s.size() >= 2) {
         if (!is_safe_id(s[1])) return text_reply(400, "invalid recording id");
         const bool page = s.size() == 2;
-        if (page || (s.size() == 4 && s[2] == "media") || (s.size() == 3 && s[2] == "download")) {
+        // The audio stream's files are one level deeper: /r/<id>/media/audio/<file>.
+        const bool stream_file = s.size() == 5 && s[2] == "media" && s[3] == k_stream_dir;
+        if (page || (s.size() == 4 && s[2] == "media") || (s.size() == 3 && s[2] == "download") || stream_file) {
             const Access a = access(request, target->query, s[1], page);
             if (!a.allowed) return forbidden(a.reason);
             if (page) return playback(s[1], lang, a);
             if (s.size() == 3) return download(request, s[1], a);
+            if (stream_file) return stream(request, s[1], s[4], a);
             return media(request, s[1], s[3], a);
         }
     }
@@ -248,7 +262,10 @@ Reply Router::playback(const std::string& id, Lang lang, const Access& access) {
     // Progressive publishing: only the audio-only part is out yet (the preview job's).
     sources.m4a = is_file(dir / "lesson.m4a");
     sources.opus = is_file(dir / "lesson.opus.webm");
-    sources.video_pending = !sources.mp4 && !sources.webm && (sources.m4a || sources.opus);
+    // While the preview still encodes, only its growing HLS stream is there (lesson.m4a is
+    // renamed in when the audio is complete; from then on the page plays the file).
+    sources.stream = !sources.mp4 && !sources.webm && !sources.m4a && has_audio_stream(dir);
+    sources.video_pending = !sources.mp4 && !sources.webm && (sources.m4a || sources.opus || sources.stream);
     if (!sources.mp4 && !sources.webm && !sources.video_pending)
         sources.mp4 = sources.webm = true; // let the player say why
     // Only what exists is linked: a missing sidecar would cost the page a failed request.

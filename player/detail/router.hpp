@@ -57,6 +57,8 @@ private:
     Reply playback(const std::string& id, Lang lang, const Access& access);
     Reply media(const Request& request, const std::string& id, const std::string& name, const Access& access);
     Reply download(const Request& request, const std::string& id, const Access& access);
+    // One file of the growing HLS audio stream (router_stream.cpp).
+    Reply stream(const Request& request, const std::string& id, const std::string& name, const Access& access);
     Reply api_list();
     Reply api_one(const std::string& id, const Access& access);
     Reply asset(const Request& request, const std::string& name);

@@ -125,6 +125,13 @@
   }
   if (video.readyState >= 1) startPosition();
   else video.addEventListener('loadedmetadata', startPosition, { once: true });
+  // The audio-only page switched here while playing (parts.js): play on. A browser that
+  // refuses to play without a click leaves the video paused at the same position.
+  {
+    let carry = null;
+    try { carry = sessionStorage.getItem('tafel.continue'); sessionStorage.removeItem('tafel.continue'); } catch (e) { /* private mode */ }
+    if (carry === recording && video.tagName === 'VIDEO') video.play().catch(function () {});
+  }
 
   // ---- A list of timed rows (chat, chapters) that follows the playhead. ----
   function Follower(list, onChange) {
