@@ -68,6 +68,13 @@
     gone = true;
     emit('tafel-stream-gone', {});
   }
+  // parts.js found the manifest still announcing the stream (a retried preview put a new
+  // folder in place): look again.
+  audio.addEventListener('tafel-stream-retry', function () {
+    if (!gone) return;
+    gone = false;
+    setTimeout(poll, 1000 * (playlist ? playlist.target : 6));
+  });
 
   function fetchOk(url, as) {
     return fetch(url, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
@@ -80,18 +87,21 @@
   // RFC 8216 6.3.4: after a changed playlist wait one target duration before reloading it,
   // after an unchanged one half of it; stop at EXT-X-ENDLIST.
   let lastText = '';
+  let failing = false; // the last look failed: the next good one is reported even if unchanged
   function poll() {
     fetchOk(playlistUrl.href, 'text').then(function (text) {
       const changed = text !== lastText;
       if (changed) {
         playlist = parse(text);
         lastText = text;
-        emit('tafel-playlist', { available: playlist.total, ended: playlist.ended });
         pump();
       }
+      if ((changed || failing) && !broken) emit('tafel-playlist', { available: playlist.total, ended: playlist.ended });
+      failing = false;
       if (!playlist.ended) setTimeout(poll, 1000 * (changed ? playlist.target : playlist.target / 2));
     }).catch(function (e) {
       if (gone) return;
+      failing = true;
       emit('tafel-stream-error', { message: String(e.message || e) });
       setTimeout(poll, 1000 * (playlist ? playlist.target : 6));
     });

@@ -93,9 +93,15 @@
     fetch(manifestUrl, { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
       return r.ok ? r.json() : null;
     }).then(function (manifest) {
-      if (videoReady || !manifest || !Array.isArray(manifest.parts) || !manifest.parts.includes('video')) return;
-      clearInterval(timer);
-      offerVideo();
+      if (videoReady || !manifest) return;
+      if (Array.isArray(manifest.parts) && manifest.parts.includes('video')) {
+        clearInterval(timer);
+        offerVideo();
+      } else if (streamGone && manifest.audio_stream) {
+        // Still the preview's folder (a retried preview replaced it): the stream comes back.
+        streamGone = false;
+        audio.dispatchEvent(new CustomEvent('tafel-stream-retry'));
+      }
     }).catch(function () { /* the next check */ });
   }
   // The render takes minutes: a look every 10 s is soon enough and costs one small file.

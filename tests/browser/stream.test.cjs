@@ -262,6 +262,40 @@ test('on a long stream the MSE loader keeps a window around the playhead and see
   assert.deepEqual(problems, []);
 });
 
+test('a retried preview replaces a vanished stream folder: the page picks the stream up again', async () => {
+  const id = 'streamretry-1700000900000';
+  const stream = makeStream('retry', 30);
+  const dir = publishPreview(id, 'Kunst 7c', stream, 3);
+  const page = await newPage(false);
+  await page.goto(`${server.base}/r/${id}`);
+  await waitForText(page, '#part-audio', `Ton bereit bis ${clock(secondsOf(stream, 3))}`);
+  await page.evaluate(() => document.getElementById('lesson').play());
+  await page.waitForFunction(() => document.getElementById('lesson').currentTime > 1, null, { timeout: 20000 });
+
+  // The crashed preview's folder is taken back; the page's next look finds the stream gone.
+  const aside = path.join(data, 'crashed-' + id);
+  fs.renameSync(dir, aside);
+  await page.waitForFunction(() => window.streamEvents.some((e) => e.type === 'tafel-stream-gone'), null,
+                             { timeout: 20000 });
+  // The retry publishes its own folder (the same lesson, further along); the manifest still
+  // announces the stream, so the page looks again and follows it.
+  const retried = fs.mkdtempSync(path.join(data, 'retried-'));
+  for (const f of ['chapters.vtt', 'chat.json', 'manifest.json']) fs.copyFileSync(path.join(aside, f), path.join(retried, f));
+  reveal(stream, path.join(retried, 'audio'), 6, false);
+  fs.renameSync(retried, dir);
+  fs.rmSync(aside, { recursive: true, force: true });
+  await waitForText(page, '#part-audio', `Ton bereit bis ${clock(secondsOf(stream, 6))} – wird fortgesetzt`, 40000);
+  await page.waitForFunction((t) => document.getElementById('lesson').currentTime > t, secondsOf(stream, 3) + 1,
+                             { timeout: 30000 });
+  assert.equal((await audioState(page)).error, null);
+  await page.close();
+  // The only failed requests are the looks that found the folder gone (playlist, manifest).
+  const gone = [`${server.base}/r/${id}/media/audio/index.m3u8`, `${server.base}/r/${id}/media/manifest.json`];
+  const expected = (p) => p.includes('status of 404') && gone.some((u) => p.endsWith(`(${u})`));
+  assert.deepEqual(problems.filter((p) => !expected(p)), []);
+  problems.length = 0;
+});
+
 test('when the render replaces the folder the page offers the video and switches at the listening position', async () => {
   const id = 'streamvideo-1700000700000';
   const stream = makeStream('video', 30);
