@@ -92,6 +92,25 @@ function publishPreview(id, title, stream, count) {
   return dir;
 }
 
+// The render's folder (video + audio files, a manifest without the stream) replaces the
+// preview's, as storage publishes it: made aside, renamed into place; the catalog follows.
+function publishRender(id, title, dir) {
+  const rendered = fs.mkdtempSync(path.join(data, 'render-'));
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=25:duration=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=30', '-c:v', 'libx264', '-preset', 'ultrafast',
+    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart', '-shortest', path.join(rendered, 'lesson.mp4')]);
+  for (const f of ['chapters.vtt', 'chat.json']) fs.copyFileSync(path.join(dir, f), path.join(rendered, f));
+  fs.writeFileSync(path.join(rendered, 'manifest.json'), JSON.stringify({
+    id, title, parts: ['audio', 'video'],
+    files: [{ name: 'lesson.mp4', mime: 'video/mp4' }, { name: 'chapters.vtt' }, { name: 'chat.json' }],
+  }));
+  const old = path.join(data, 'tmp-old-' + id);
+  fs.renameSync(dir, old);
+  fs.renameSync(rendered, dir);
+  fs.rmSync(old, { recursive: true, force: true });
+  register(id, title, 'published', 'audio,video');
+}
+
 // ---- The browser ----
 
 // `iphone`: this page has no MediaSource, as iPhone Safari has none, so that the page leaves
@@ -306,22 +325,7 @@ test('when the render replaces the folder the page offers the video and switches
   await page.evaluate(() => document.getElementById('lesson').play());
   await page.waitForFunction(() => document.getElementById('lesson').currentTime > 3, null, { timeout: 20000 });
 
-  // The render's folder (video + audio files, a manifest without the stream) replaces the
-  // preview's, as storage publishes it: made aside, renamed into place.
-  const rendered = fs.mkdtempSync(path.join(data, 'render-'));
-  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=25:duration=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=30', '-c:v', 'libx264', '-preset', 'ultrafast',
-    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart', '-shortest', path.join(rendered, 'lesson.mp4')]);
-  for (const f of ['chapters.vtt', 'chat.json']) fs.copyFileSync(path.join(dir, f), path.join(rendered, f));
-  fs.writeFileSync(path.join(rendered, 'manifest.json'), JSON.stringify({
-    id, title: 'Englisch 6a', parts: ['audio', 'video'],
-    files: [{ name: 'lesson.mp4', mime: 'video/mp4' }, { name: 'chapters.vtt' }, { name: 'chat.json' }],
-  }));
-  const old = path.join(data, 'tmp-old-' + id);
-  fs.renameSync(dir, old);
-  fs.renameSync(rendered, dir);
-  fs.rmSync(old, { recursive: true, force: true });
-  register(id, 'Englisch 6a', 'published', 'audio,video');
+  publishRender(id, 'Englisch 6a', dir);
 
   // While the audio plays, the page offers the video (it checks every 10 s) and keeps playing.
   await page.waitForSelector('#switch-video', { timeout: 30000 });
@@ -344,4 +348,31 @@ test('when the render replaces the folder the page offers the video and switches
   // found it gone (404) once the render's folder had replaced the preview's.
   const gone = `${server.base}/r/${id}/media/audio/index.m3u8`;
   assert.deepEqual(problems.filter((p) => !(p.includes('status of 404') && p.endsWith(`(${gone})`))), []);
+  problems.length = 0;
+});
+
+test('a paused listener is switched to the video by itself, at the same position', async () => {
+  const id = 'streampaused-1700001000000';
+  const stream = makeStream('paused', 30);
+  const dir = publishPreview(id, 'Geschichte 10a', stream, stream.segments.length);
+  reveal(stream, path.join(dir, 'audio'), stream.segments.length, true);
+  const page = await newPage(false);
+  await page.goto(`${server.base}/r/${id}`);
+  await waitForText(page, '#part-audio', 'Ton vollständig');
+  await page.evaluate(() => document.getElementById('lesson').play());
+  await page.waitForFunction(() => document.getElementById('lesson').currentTime > 2, null, { timeout: 20000 });
+  await page.evaluate(() => document.getElementById('lesson').pause());
+  const position = await page.evaluate(() => document.getElementById('lesson').currentTime);
+  publishRender(id, 'Geschichte 10a', dir);
+  // No click: the page looks at the manifest within 10 s and switches.
+  await page.waitForSelector('video#lesson', { timeout: 30000 });
+  await page.waitForFunction((p) => {
+    const v = document.getElementById('lesson');
+    return v.readyState >= 1 && Math.abs(v.currentTime - Math.floor(p)) < 0.5;
+  }, position, { timeout: 20000 });
+  assert.equal(await page.evaluate(() => document.getElementById('lesson').paused), true);
+  assert.equal(new URL(page.url()).searchParams.get('t'), String(Math.floor(position)));
+  await page.close();
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(problems, []);
 });
