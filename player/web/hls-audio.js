@@ -175,6 +175,13 @@
       playlist.segments.forEach(function (s, i) { if (s.start + s.duration <= until) appended.delete(i); });
       return true;
     }
+    // Data far ahead of the playhead (left there by a seek back) goes too.
+    if (b.length > 0 && b.end(b.length - 1) > now + AHEAD + 30) {
+      const from = now + AHEAD;
+      await bufferDo(function () { buffer.remove(from, Infinity); });
+      playlist.segments.forEach(function (s, i) { if (s.start + s.duration > from) appended.delete(i); });
+      return true;
+    }
     const i = playlist.segments.findIndex(function (s, k) {
       return s.start + s.duration > now && s.start < now + AHEAD && !appended.has(k);
     });

@@ -253,7 +253,7 @@ test('without MediaSource the page hands the stream to the browser\'s own HLS', 
   assert.deepEqual(problems, []);
 });
 
-test('on a long stream the MSE loader keeps a window around the playhead and seeks far', async () => {
+test('on a long stream the MSE loader keeps a window around the playhead, seeking far and back', async () => {
   const id = 'streamlong-1700000600000';
   const stream = makeStream('long', 600);
   const dir = publishPreview(id, 'Lange Stunde', stream, 1);
@@ -272,11 +272,24 @@ test('on a long stream the MSE loader keeps a window around the playhead and see
     for (let i = 0; i < b.length; ++i) far = Math.max(far, b.end(i));
     return far > 500;
   }, null, { timeout: 20000 });
-  const state = await audioState(page);
-  const bufferedSeconds = state.ranges.reduce((sum, r) => sum + r[1] - r[0], 0);
-  assert.ok(bufferedSeconds <= 2 * 60 + 3 * SEGMENT_S, `buffered ${bufferedSeconds} s: ${JSON.stringify(state.ranges)}`);
-  assert.equal(state.error, null);
-  assert.ok(Math.abs(state.duration - stream.total) < 0.1);
+  const buffered = async () => {
+    const state = await audioState(page);
+    assert.equal(state.error, null);
+    assert.ok(Math.abs(state.duration - stream.total) < 0.1);
+    return { seconds: state.ranges.reduce((sum, r) => sum + r[1] - r[0], 0), ranges: JSON.stringify(state.ranges) };
+  };
+  const far = await buffered();
+  assert.ok(far.seconds <= 2 * 60 + 3 * SEGMENT_S, `buffered ${far.seconds} s: ${far.ranges}`);
+  // Back to 1:40: it plays, and what was buffered around 7:30 is let go.
+  await page.evaluate(() => { document.getElementById('lesson').currentTime = 100; });
+  await page.waitForFunction(() => {
+    const a = document.getElementById('lesson');
+    let end = 0;
+    for (let i = 0; i < a.buffered.length; ++i) end = Math.max(end, a.buffered.end(i));
+    return a.currentTime > 101.5 && a.currentTime < 130 && end < 300;
+  }, null, { timeout: 20000 });
+  const back = await buffered();
+  assert.ok(back.seconds <= 2 * 60 + 3 * SEGMENT_S, `buffered ${back.seconds} s: ${back.ranges}`);
   await page.close();
   assert.deepEqual(problems, []);
 });
