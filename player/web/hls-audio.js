@@ -4,10 +4,11 @@
 // Where the browser has no MediaSource but plays HLS itself (iPhone Safari) it plays the
 // playlist natively. Everywhere else this loader feeds the segments to Media Source
 // Extensions (ManagedMediaSource where only that exists), keeping a window of the stream
-// around the playhead: an audio SourceBuffer holds only a few MB, and a 45-minute lesson at
-// 128 kbit/s is 43 MB. MSE wins where both exist: Chromium's own HLS (desktop, 2025+) takes a
-// growing EVENT playlist for a live stream — duration Infinity, buffered from the newest
-// segment only, the playhead stuck at 0 (measured in Debian's Chromium 156).
+// around the playhead: an audio SourceBuffer holds only a few MB, and a 45-minute lesson in
+// the preview's 64 kbit/s AAC is 22 MB. MSE wins where both exist: Chromium's own HLS
+// (desktop, 2025+) takes a growing EVENT playlist for a live stream — duration Infinity,
+// buffered from the newest segment only, the playhead stuck at 0 (measured in Debian's
+// Chromium 156).
 // Either way it re-reads the playlist (RFC 8216 6.3.4) and tells the page (parts.js) what is
 // ready through events on the <audio>: 'tafel-playlist' {available: seconds, ended},
 // 'tafel-stream-gone' (404: the render has replaced the folder) and 'tafel-stream-error'
