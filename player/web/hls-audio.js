@@ -58,6 +58,8 @@
         duration = null;
       }
     });
+    // fMP4 segments cannot be played without their initialization section (RFC 8216 3.3).
+    if (!out.init) throw new Error('the playlist names no EXT-X-MAP');
     return out;
   }
 
