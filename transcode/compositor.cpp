@@ -30,6 +30,22 @@ using Sws = std::unique_ptr<SwsContext, SwsDeleter>;
 constexpr AVPixelFormat k_cairo_format = AV_PIX_FMT_RGB32;
 constexpr int k_poll_margin = 16; // px between the poll card and the slide area's edge
 
+// Past this many changed shapes in one frame (a clear of a busy page), the whole page is redrawn.
+constexpr std::size_t k_max_shape_areas = 16;
+// Converters of partial areas kept at once (one per area size; each holds its filter tables).
+constexpr std::size_t k_max_cached_converters = 64;
+
+// `r` widened to the encoders' 16x16 block grid and clipped to `clip`: a redrawn area then
+// covers whole blocks, and areas of the same block size share one cached converter
+// (Compositor::Impl::rect_sws) instead of one per pixel size.
+Rect on_block_grid(const Rect& r, const Rect& clip) {
+    if (r.empty()) return {};
+    const int x0 = std::max(clip.x, r.x & ~15), y0 = std::max(clip.y, r.y & ~15);
+    const int x1 = std::min(clip.right(), (r.right() + 15) & ~15),
+              y1 = std::min(clip.bottom(), (r.bottom() + 15) & ~15);
+    return x1 > x0 && y1 > y0 ? Rect{x0, y0, x1 - x0, y1 - y0} : Rect{};
+}
+
 void set_rgb(cairo_t* cr, std::uint32_t rgb) {
     cairo_set_source_rgb(cr, ((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0, (rgb & 0xff) / 255.0);
 }
@@ -231,9 +247,29 @@ void Compositor::set_page_mapping(const PageMapping& mapping) {
 }
 
 void Compositor::set_shapes(std::vector<Shape> shapes) {
-    if (shapes == impl_->shapes) return;
-    impl_->shapes = std::move(shapes);
-    if (!impl_->screen.present) impl_->mark(impl_->mapping.content);
+    Impl& s = *impl_;
+    if (shapes == s.shapes) return;
+    if (!s.screen.present) {
+        // Only where a shape was or is now: a pencil stroke grows by a few points per update,
+        // and redrawing the whole slide area for it cost a Cairo pass, an RGB → I420
+        // conversion and a block comparison of 960x720 px per update, and made the frame
+        // pool copy whole frames for as long as the update was in its history. An update
+        // keeps the shape's place in the list, so comparing place by place finds it; a
+        // removal shifts the shapes after it, which are then redrawn too (correct, just more).
+        std::vector<Rect> areas;
+        const std::size_t n = std::max(s.shapes.size(), shapes.size());
+        for (std::size_t k = 0; k < n; ++k) {
+            const Shape* before = k < s.shapes.size() ? &s.shapes[k] : nullptr;
+            const Shape* after = k < shapes.size() ? &shapes[k] : nullptr;
+            if (before != nullptr && after != nullptr && *before == *after) continue;
+            for (const Shape* shape : {before, after}) {
+                if (shape != nullptr) areas.push_back(shape_bounds(s.mapping, *shape));
+            }
+        }
+        if (areas.size() > k_max_shape_areas) areas.assign(1, s.mapping.content);
+        for (const Rect& r : areas) s.mark(on_block_grid(r, s.mapping.content));
+    }
+    s.shapes = std::move(shapes);
 }
 
 void Compositor::set_cursor(const CursorState& cursor) {
@@ -367,6 +403,8 @@ Result<void> Compositor::Impl::compose(const Rect& area) {
     if (auto painted = paint(area); !painted) return painted;
     SwsContext* sws = output_sws.get();
     if (area.w != canvas.width || area.h != canvas.height) {
+        // Whiteboard areas come in many block-grid sizes: the cache stays bounded.
+        if (rect_sws.size() >= k_max_cached_converters && !rect_sws.contains({area.w, area.h})) rect_sws.clear();
         Sws& cached = rect_sws[{area.w, area.h}];
         if (!cached) {
             cached.reset(sws_getContext(area.w, area.h, k_cairo_format, area.w, area.h, AV_PIX_FMT_YUV420P,

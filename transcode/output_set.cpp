@@ -474,6 +474,7 @@ OutputSet::Stats OutputSet::stats() const {
     Stats stats = impl_->stats;
     stats.frame_buffers = impl_->pool.stats().allocated;
     stats.copied_bytes = impl_->pool.stats().copied_bytes;
+    stats.full_copies = impl_->pool.stats().full_copies;
     return stats;
 }
 

@@ -65,6 +65,7 @@ public:
         std::int64_t blocks_per_frame = 0;
         std::int64_t frame_buffers = 0; // pooled frame buffers allocated (frame_pool.hpp)
         std::int64_t copied_bytes = 0;  // composed pixels copied into them, over all frames
+        std::int64_t full_copies = 0;   // frames copied into them whole (not only what changed)
     };
     Stats stats() const;
 

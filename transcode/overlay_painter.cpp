@@ -117,6 +117,33 @@ Rect cursor_bounds(const PageMapping& map, const CursorState& cursor) {
     return Rect{x0, y0, x1 - x0, y1 - y0};
 }
 
+Rect shape_bounds(const PageMapping& map, const Shape& shape) {
+    const auto& p = shape.points;
+    if (p.size() < 2 || map.content.empty()) return {};
+    if (shape.kind == ShapeKind::text || shape.kind == ShapeKind::note) return map.content;
+    // paint_shape uses round caps and joins, so ink reaches at most half the line width beyond
+    // the path's points (a triangle's and an ellipse's path stay inside their two corners);
+    // one more pixel for Cairo's anti-aliasing and one for rounding.
+    const double reach = std::max(1.0, shape.width * map.scale()) / 2 + 2;
+    // Pencil: every point; the other kinds: their two corners (a single point stands for both).
+    const std::size_t end = shape.kind == ShapeKind::pencil ? p.size() : std::min<std::size_t>(p.size(), 4);
+    double x0 = map.x(p[0]), x1 = x0, y0 = map.y(p[1]), y1 = y0;
+    for (std::size_t i = 2; i + 1 < end; i += 2) {
+        x0 = std::min(x0, map.x(p[i]));
+        x1 = std::max(x1, map.x(p[i]));
+        y0 = std::min(y0, map.y(p[i + 1]));
+        y1 = std::max(y1, map.y(p[i + 1]));
+    }
+    const Rect& c = map.content;
+    const double left = std::max<double>(c.x, std::floor(x0 - reach)),
+                 top = std::max<double>(c.y, std::floor(y0 - reach));
+    const double right = std::min<double>(c.right(), std::ceil(x1 + reach)),
+                 bottom = std::min<double>(c.bottom(), std::ceil(y1 + reach));
+    if (!(right > left && bottom > top)) return {}; // off the content
+    return Rect{static_cast<int>(left), static_cast<int>(top), static_cast<int>(right - left),
+                static_cast<int>(bottom - top)};
+}
+
 void paint_cursor(_cairo* cr, const PageMapping& map, const CursorState& cursor) {
     const Rect b = cursor_bounds(map, cursor);
     if (b.empty()) return;

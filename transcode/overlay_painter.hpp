@@ -34,6 +34,10 @@ void paint_shapes(_cairo* cr, const PageMapping& map, std::span<const Shape> sha
 void paint_cursor(_cairo* cr, const PageMapping& map, const CursorState& cursor);
 // The pixels the cursor covers (empty when hidden or off the content): what to redraw when it moves.
 Rect cursor_bounds(const PageMapping& map, const CursorState& cursor);
+// The pixels paint_shapes can touch for `shape` (clipped to the content): what to redraw when
+// it is added, updated or removed. Text and sticky notes get the whole content (Pango decides
+// how far their text runs).
+Rect shape_bounds(const PageMapping& map, const Shape& shape);
 
 // "Frau Müller" → "FM", "jonas" → "J" (first letters of the first and last word, uppercased).
 std::string initials_of(const std::string& name);

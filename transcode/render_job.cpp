@@ -166,6 +166,11 @@ Result<RenderSummary> render_recording(const std::filesystem::path& raw_dir, con
         }
     }
     if (auto finished = (*output)->finish(); !finished) return std::unexpected(finished.error());
+    const OutputSet::Stats encoded = (*output)->stats();
+    logger->info("recording {}: {} of {} frames still, {} changed blocks; {} frame buffers, {} of {} frames copied "
+                 "whole, {} MB copied into them",
+                 info.id, encoded.still_frames, encoded.frames, encoded.changed_blocks, encoded.frame_buffers,
+                 encoded.full_copies, encoded.frames, encoded.copied_bytes / 1'000'000);
     summary.audio_samples = samples_out;
     summary.compositions = compositor->compositions();
     summary.slide_changes = scene.slide_changes();
