@@ -130,7 +130,7 @@
   function bufferDo(action) {
     return new Promise(function (resolve, reject) {
       function done() { off(); resolve(); }
-      function failed() { off(); reject(new Error('the audio segment could not be decoded')); }
+      function failed() { off(); reject(Object.assign(new Error('the audio segment could not be decoded'), { decode: true })); }
       function off() { buffer.removeEventListener('updateend', done); buffer.removeEventListener('error', failed); }
       buffer.addEventListener('updateend', done);
       buffer.addEventListener('error', failed);
@@ -233,8 +233,13 @@
         if (now > 1) bufferDo(function () { buffer.remove(0, now - 1); }).catch(function () {});
         return;
       }
-      broken = true;
-      emit('tafel-stream-error', { message: String(e && e.message || e) });
+      if ((e && e.decode) || audio.error) {
+        broken = true;
+        emit('tafel-stream-error', { message: String(e && e.message || e) });
+        return;
+      }
+      // A network hiccup (a phone between two cells): try again shortly.
+      setTimeout(pump, 2000);
     });
   }
 

@@ -389,3 +389,30 @@ test('a paused listener is switched to the video by itself, at the same position
   assert.deepEqual(foreign, []);
   assert.deepEqual(problems, []);
 });
+
+test('a segment request that fails once (a phone between two cells) is tried again and playback goes on', async () => {
+  const id = 'streamflaky-1700001100000';
+  const stream = makeStream('flaky', 30);
+  const dir = publishPreview(id, 'Sport 8a', stream, stream.segments.length);
+  reveal(stream, path.join(dir, 'audio'), stream.segments.length, true);
+  const page = await newPage(false);
+  let failed = 0;
+  await page.route('**/audio/seg-00002.m4s', (route) => {
+    if (failed++ === 0) return route.abort('internetdisconnected');
+    return route.continue();
+  });
+  await page.goto(`${server.base}/r/${id}`);
+  await waitForText(page, '#part-audio', 'Ton vollständig');
+  await page.evaluate(() => document.getElementById('lesson').play());
+  // Segment 2 holds 0:06-0:09: playing past it means it came on the second try.
+  await page.waitForFunction(() => document.getElementById('lesson').currentTime > 9.5, null, { timeout: 30000 });
+  assert.ok(failed >= 2, `segment 2 was asked for ${failed} time(s)`);
+  const state = await audioState(page);
+  assert.equal(state.error, null);
+  assert.deepEqual(state.events.filter((e) => e.type !== 'tafel-playlist'), []);
+  assert.match(await page.locator('#part-audio').innerText(), /Ton vollständig/);
+  await page.close();
+  const segment = `${server.base}/r/${id}/media/audio/seg-00002.m4s`;
+  assert.deepEqual(problems.filter((p) => !p.endsWith(`(${segment})`)), []);
+  problems.length = 0;
+});
