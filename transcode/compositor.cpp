@@ -75,7 +75,7 @@ void paint_image(cairo_t* cr, const ArgbImage& image, const Rect& area) {
 
 // A camera or screen picture scaled once per new picture into its place (aspect kept).
 struct ScaledPicture {
-    I420Frame source;          // latest picture, not yet scaled
+    std::shared_ptr<const I420Frame> source; // latest picture (the decoder's, shared), not yet scaled
     bool pending = false;
     bool present = false;
     ArgbImage scaled;
@@ -83,15 +83,16 @@ struct ScaledPicture {
     Sws sws;                   // I420 → ARGB32 at the target size (cached per geometry)
     I420Scaler direct;         // I420 → I420 into the output frame (the fast path)
 
-    void set(const I420Frame& picture) {
-        source = picture;
+    void set(std::shared_ptr<const I420Frame> picture) {
+        source = std::move(picture);
         pending = true;
         present = true;
     }
     Result<void> scale_into(const Rect& area) {
         if (!pending) return {};
         pending = false;
-        const I420Frame& src = source;
+        if (!source) return {};
+        const I420Frame& src = *source;
         rect = fit_keep_aspect(area, src.width, src.height);
         if (rect.empty()) return {};
         ArgbImage& dst = scaled;
@@ -281,9 +282,9 @@ void Compositor::set_cursor(const CursorState& cursor) {
     impl_->cursor = cursor;
 }
 
-void Compositor::set_screen(const I420Frame& picture) {
-    if (picture.empty()) return;
-    impl_->screen.set(picture);
+void Compositor::set_screen(std::shared_ptr<const I420Frame> picture) {
+    if (!picture || picture->empty()) return;
+    impl_->screen.set(std::move(picture));
     impl_->mark(impl_->layout.slide);
 }
 
@@ -318,10 +319,10 @@ void Compositor::set_tiles(std::vector<TileSpec> specs) {
     s.mark(s.layout.webcam);
 }
 
-void Compositor::set_tile_picture(const std::string& key, const I420Frame& picture) {
+void Compositor::set_tile_picture(const std::string& key, std::shared_ptr<const I420Frame> picture) {
     Tile* t = impl_->tile(key);
-    if (t == nullptr || picture.empty()) return;
-    t->picture.set(picture);
+    if (t == nullptr || !picture || picture->empty()) return;
+    t->picture.set(std::move(picture));
     impl_->mark(t->rect);
 }
 
@@ -441,8 +442,8 @@ ScaledPicture* Compositor::Impl::direct_picture(const Rect& area, std::uint32_t&
             }
         }
     }
-    if (picture == nullptr || picture->source.empty()) return nullptr;
-    const Rect fit = fit_keep_aspect(area, picture->source.width, picture->source.height);
+    if (picture == nullptr || !picture->source || picture->source->empty()) return nullptr;
+    const Rect fit = fit_keep_aspect(area, picture->source->width, picture->source->height);
     return i420_aligned(fit, output.width, output.height) ? picture : nullptr;
 }
 
@@ -451,9 +452,9 @@ ScaledPicture* Compositor::Impl::direct_picture(const Rect& area, std::uint32_t&
 // of `area` repaints every layer of that part (the ARGB copy of the picture is still marked
 // pending), so the canvas's stale pixels never reach the output.
 Result<void> Compositor::Impl::draw_direct(const Rect& area, ScaledPicture& picture, std::uint32_t behind) {
-    const Rect fit = fit_keep_aspect(area, picture.source.width, picture.source.height);
+    const Rect fit = fit_keep_aspect(area, picture.source->width, picture.source->height);
     if (fit != area) fill_i420(output, area, bt601_limited(behind));
-    if (auto scaled = picture.direct.scale(picture.source, output, fit); !scaled) return scaled;
+    if (auto scaled = picture.direct.scale(*picture.source, output, fit); !scaled) return scaled;
     converted_pixels += static_cast<std::int64_t>(area.w) * area.h;
     ++partial_compositions;
     if (std::none_of(stale.begin(), stale.end(), [&](const Rect& r) { return r.contains(area); })) {

@@ -52,13 +52,18 @@ public:
     // The whiteboard shapes of the shown page (page fractions), in drawing order.
     void set_shapes(std::vector<Shape> shapes);
     void set_cursor(const CursorState& cursor);
-    // A screen-share picture (copied), shown instead of the slide, whiteboard and cursor.
-    void set_screen(const I420Frame& picture);
+    // A screen-share picture, shown instead of the slide, whiteboard and cursor. Held by
+    // reference until the next one: the caller must not change it (decode into another buffer).
+    void set_screen(std::shared_ptr<const I420Frame> picture);
+    void set_screen(const I420Frame& picture) { set_screen(std::make_shared<const I420Frame>(picture)); }
     void clear_screen();
     // The tiles in order (the current speaker first); at most layout().max_tiles() are shown.
     void set_tiles(std::vector<TileSpec> tiles);
-    // A new camera picture for tile `key` (copied; ignored when no tile has that key).
-    void set_tile_picture(const std::string& key, const I420Frame& picture);
+    // A new camera picture for tile `key` (held like set_screen's; ignored when no tile has that key).
+    void set_tile_picture(const std::string& key, std::shared_ptr<const I420Frame> picture);
+    void set_tile_picture(const std::string& key, const I420Frame& picture) {
+        set_tile_picture(key, std::make_shared<const I420Frame>(picture));
+    }
     // The camera of `key` is off: its initials are shown.
     void clear_tile_picture(const std::string& key);
     // The poll results card (drawn at the bottom left of the slide area), or null for none.

@@ -12,10 +12,15 @@ Result<bool> VideoFeed::advance_to(std::int64_t lesson_us) {
         auto next = track.peek();
         if (!next) return std::unexpected(next.error());
         if (*next == nullptr || (*next)->lesson_us > lesson_us) break;
-        auto got = decoder.decode((*next)->frame.data, picture);
+        // A buffer held by no one but `buffers` (not the current picture, not the compositor);
+        // two or three per feed, reused from frame to frame.
+        auto free = std::find_if(buffers.begin(), buffers.end(), [](const auto& b) { return b.use_count() == 1; });
+        if (free == buffers.end()) free = buffers.insert(buffers.end(), std::make_shared<I420Frame>());
+        auto got = decoder.decode((*next)->frame.data, **free);
         if (!got) return std::unexpected(got.error());
         track.pop();
         if (*got) {
+            picture = *free;
             ++pictures;
             has_picture = true;
             changed = true;
@@ -44,7 +49,7 @@ Result<std::vector<VideoFeed>> open_video_feeds(const std::filesystem::path& raw
         if (!decoder) return std::unexpected(decoder.error());
         const bool screen = std::any_of(timeline.screenshares().begin(), timeline.screenshares().end(),
                                         [&](const ScreenShareSpan& s) { return s.track == t.id; });
-        feeds.push_back(VideoFeed{std::move(*track), std::move(*decoder), t.participant, screen, {}, false, 0});
+        feeds.push_back(VideoFeed{std::move(*track), std::move(*decoder), t.participant, screen, {}, false, 0, {}});
     }
     return feeds;
 }

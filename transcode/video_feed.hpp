@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,13 @@ struct VideoFeed {
     VideoDecoder decoder;
     std::string participant;
     bool screen = false;        // named by a screenshare_started event
-    I420Frame picture;
+    // The latest picture, handed to the compositor by reference: decoding the next one goes
+    // into a buffer nobody holds any more (`buffers`), so a picture is never copied after
+    // the decoder's own copy-out (a webcam's 345 kB 15 times a second).
+    std::shared_ptr<const I420Frame> picture;
     bool has_picture = false;
     std::uint64_t pictures = 0; // decoded so far
+    std::vector<std::shared_ptr<I420Frame>> buffers; // what `picture` and the next decode use
 
     // Decodes every frame presented at or before `lesson_us`; true if the picture changed.
     Result<bool> advance_to(std::int64_t lesson_us);
