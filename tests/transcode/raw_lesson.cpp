@@ -1,5 +1,8 @@
 #include "raw_lesson.hpp"
 
+#include "ingest/pcap_writer.hpp"
+#include "tests/support/rtp_packets.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
@@ -16,40 +19,14 @@ ArrivalTime arrival_at(std::int64_t lesson_us) { return ArrivalTime{k_anchor.arr
 
 namespace {
 
-void put16(std::vector<std::uint8_t>& b, std::uint16_t v) {
-    b.push_back(static_cast<std::uint8_t>(v >> 8));
-    b.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(std::vector<std::uint8_t>& b, std::uint32_t v) {
-    put16(b, static_cast<std::uint16_t>(v >> 16));
-    put16(b, static_cast<std::uint16_t>(v));
-}
+constexpr std::uint16_t k_first_seq = 1000;
 
-} // namespace
-
-std::vector<std::uint8_t> rtp(int pt, bool marker, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc,
-                              std::span<const std::uint8_t> payload_prefix, std::span<const std::uint8_t> payload) {
-    std::vector<std::uint8_t> b{0x80, static_cast<std::uint8_t>((marker ? 0x80 : 0) | pt)};
-    put16(b, seq);
-    put32(b, ts);
-    put32(b, ssrc);
-    b.insert(b.end(), payload_prefix.begin(), payload_prefix.end());
-    b.insert(b.end(), payload.begin(), payload.end());
-    return b;
-}
-
-std::vector<std::uint8_t> sender_report(std::uint32_t ssrc, WallTime when, std::uint32_t rtp_ts) {
-    std::vector<std::uint8_t> b{0x80, 200};
-    put16(b, 6);
-    put32(b, ssrc);
-    const std::uint64_t ntp = ntp_from_wall(when);
-    put32(b, static_cast<std::uint32_t>(ntp >> 32));
-    put32(b, static_cast<std::uint32_t>(ntp));
-    put32(b, rtp_ts);
-    put32(b, 100);
-    put32(b, 10000);
-    return b;
-}
+// One track's pcap as the recorder writes it: datagrams from the sender to the track's port.
+struct TrackWriter {
+    ingest::PcapWriter pcap;
+    std::uint16_t port;
+    void send(ArrivalTime at, const std::vector<std::uint8_t>& datagram);
+};
 
 void TrackWriter::send(ArrivalTime at, const std::vector<std::uint8_t>& datagram) {
     const ingest::UdpEndpoint from{{10, 0, 0, 7}, 5004};
@@ -63,23 +40,21 @@ TrackWriter open_track(const std::filesystem::path& dir, const std::string& id, 
     return TrackWriter{std::move(*pcap), port};
 }
 
+} // namespace
+
 void write_vp8_frames(const std::filesystem::path& dir, const std::string& id, std::uint16_t port, std::uint32_t ssrc,
                       const std::vector<std::vector<std::uint8_t>>& frames, int fps, std::int64_t network_delay_us) {
     auto w = open_track(dir, id, port);
-    const std::uint32_t ts0 = 3'000'000'000u;  // wraps past 2^32 during a long track
+    tafel::test::RtpPacketWriter rtp(96, ssrc, k_first_seq);
+    const std::uint32_t ts0 = 3'000'000'000u; // wraps past 2^32 during a long track
     // RFC 3550 6.4.1: the sender says rtp ts0 was sampled at the lesson start.
-    w.send(arrival_at(50'000), sender_report(ssrc, WallTime{k_start_us}, ts0));
+    w.send(arrival_at(50'000), rtp.sender_report(ntp_from_wall(WallTime{k_start_us}), ts0));
     for (std::size_t k = 0; k < frames.size(); ++k) {
         const auto ts = static_cast<std::uint32_t>(ts0 + k * static_cast<std::uint32_t>(90000 / fps));
         const std::int64_t lesson_us = static_cast<std::int64_t>(k) * 1'000'000 / fps;
-        const auto& f = frames[k];
-        for (std::size_t off = 0; off < f.size(); off += 1000) {
-            const std::size_t n = std::min<std::size_t>(1000, f.size() - off);
-            const std::uint8_t descriptor = off == 0 ? 0x10 : 0x00;
+        for (const auto& part : tafel::test::vp8_fragments(frames[k], 1000))
             w.send(arrival_at(lesson_us + network_delay_us),
-                   rtp(96, off + n == f.size(), w.seq++, ts, ssrc, std::span(&descriptor, 1),
-                       std::span(f).subspan(off, n)));
-        }
+                   rtp.packet(ts, part.last, std::span(&part.descriptor, 1), part.payload));
     }
     REQUIRE(w.pcap.close().has_value());
 }
@@ -87,13 +62,13 @@ void write_vp8_frames(const std::filesystem::path& dir, const std::string& id, s
 void write_opus_track(const std::filesystem::path& dir, const std::string& id, std::uint16_t port, std::uint32_t ssrc,
                       double hz, std::int64_t from_us, std::int64_t to_us) {
     auto w = open_track(dir, id, port);
+    tafel::test::RtpPacketWriter rtp(111, ssrc, k_first_seq);
     const int packets = static_cast<int>((to_us - from_us) / 20'000);
     auto encoded = encode_opus_sine(packets, hz, 0.3, 2);
     for (int p = 0; p < packets; ++p) {
         const std::int64_t lesson_us = from_us + p * 20'000;
         w.send(arrival_at(lesson_us + 20'000),
-               rtp(111, false, w.seq++, static_cast<std::uint32_t>(7000 + p * 960), ssrc, {},
-                   encoded[static_cast<std::size_t>(p)]));
+               rtp.packet(static_cast<std::uint32_t>(7000 + p * 960), false, {}, encoded[static_cast<std::size_t>(p)]));
     }
     REQUIRE(w.pcap.close().has_value());
 }

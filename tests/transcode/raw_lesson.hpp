@@ -3,7 +3,6 @@
 // RTCP in pcaps, recording.json, events.jsonl), and probes of the rendered files through
 // the ffmpeg/ffprobe CLIs (tests may shell out; the product never does).
 #include "core/time.hpp"
-#include "ingest/pcap_writer.hpp"
 #include "ingest/raw_recording.hpp"
 #include "transcode/argb_image.hpp"
 
@@ -13,7 +12,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -23,19 +21,6 @@ inline constexpr std::int64_t k_start_us = 1'700'000'000'000'000;
 inline const ClockAnchor k_anchor{ArrivalTime{10'000'000'000}, WallTime{k_start_us}};
 
 ArrivalTime arrival_at(std::int64_t lesson_us);
-
-struct TrackWriter {
-    ingest::PcapWriter pcap;
-    std::uint16_t port;
-    std::uint16_t seq = 1000;
-    void send(ArrivalTime at, const std::vector<std::uint8_t>& datagram);
-};
-TrackWriter open_track(const std::filesystem::path& dir, const std::string& id, std::uint16_t port);
-
-// RFC 3550 5.1 fixed header + payload; RFC 3550 6.4.1 sender report without report blocks.
-std::vector<std::uint8_t> rtp(int pt, bool marker, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc,
-                              std::span<const std::uint8_t> payload_prefix, std::span<const std::uint8_t> payload);
-std::vector<std::uint8_t> sender_report(std::uint32_t ssrc, WallTime when, std::uint32_t rtp_ts);
 
 // VP8 frames at `fps` starting at lesson 0 (RFC 7741 descriptor), with an SR placing ts0 at the start.
 void write_vp8_frames(const std::filesystem::path& dir, const std::string& id, std::uint16_t port, std::uint32_t ssrc,
