@@ -1,5 +1,5 @@
 #include "ingest/capture_file.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -101,7 +101,7 @@ void pcapng_block(ByteVec& b, std::uint32_t type, const ByteVec& body) {
     le32(b, total);
 }
 
-std::filesystem::path write(const test::TempDir& dir, const char* name, const ByteVec& bytes) {
+std::filesystem::path write(const tafel::test::TempDir& dir, const char* name, const ByteVec& bytes) {
     const auto path = dir.path() / name;
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     return path;
@@ -126,7 +126,7 @@ const ByteVec k_payload{0x80, 0x60, 0x00, 0x01, 9, 9, 9, 9};
 } // namespace
 
 TEST_CASE("capture files: UDP datagrams from every link layer and both pcap byte orders", "[unit][ingest][capture]") {
-    test::TempDir dir("capture");
+    tafel::test::TempDir dir("tafel-capture");
     const ByteVec datagram = udp(5004, 40000, k_payload);
     struct Case {
         const char* name;
@@ -155,7 +155,7 @@ TEST_CASE("capture files: UDP datagrams from every link layer and both pcap byte
 }
 
 TEST_CASE("capture files: pcapng sections, interfaces, timestamp resolution and other blocks", "[unit][ingest][capture]") {
-    test::TempDir dir("capture");
+    tafel::test::TempDir dir("tafel-capture");
     ByteVec f;
     ByteVec shb;
     le32(shb, 0x1a2b3c4d);
@@ -208,7 +208,7 @@ TEST_CASE("capture files: pcapng sections, interfaces, timestamp resolution and 
 }
 
 TEST_CASE("capture files: not a capture, or an impossible record, is an error naming the file", "[unit][ingest][capture]") {
-    test::TempDir dir("capture");
+    tafel::test::TempDir dir("tafel-capture");
     auto bad = CaptureFile::open(write(dir, "x.pcap", ByteVec(40, 0x42)));
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == Errc::malformed_input);

@@ -2,7 +2,7 @@
 #include "ingest/track_reader.hpp"
 #include "packet_builder.hpp"
 #include "recorded_media.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -59,23 +59,23 @@ Capture lesson(bool vp8_keyframe_signature = true) {
         ByteVec vp8{0x10, static_cast<std::uint8_t>(key ? 0x00 : 0x01), 0x00, 0x00};
         if (key && vp8_keyframe_signature) vp8.insert(vp8.end(), {0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01});
         vp8.push_back(static_cast<std::uint8_t>(i));
-        test::RtpFields f;
+        ingest::test::RtpFields f;
         f.ssrc = k_video_ssrc;
         f.seq = static_cast<std::uint16_t>(65530 + i);   // wraps during the capture
         f.timestamp = static_cast<std::uint32_t>(1000 + 3000 * i);
         f.marker = true;
-        c.add(i * 33'333, 5004, test::rtp(f, vp8));
+        c.add(i * 33'333, 5004, ingest::test::rtp(f, vp8));
     }
     for (int i = 0; i < 50; ++i) {
-        test::RtpFields f;
+        ingest::test::RtpFields f;
         f.payload_type = 111;
         f.ssrc = k_audio_ssrc;
         f.seq = static_cast<std::uint16_t>(i);
         f.timestamp = static_cast<std::uint32_t>(960 * i);
-        c.add(5'000 + i * 20'000, 5006, test::rtp(f, {0xfc, 0xff, 0xfe}));
+        c.add(5'000 + i * 20'000, 5006, ingest::test::rtp(f, {0xfc, 0xff, 0xfe}));
     }
-    c.add(500'000, 5005, test::rtcp_sr(k_video_ssrc, k_ntp_1700000000, 1000));
-    c.add(600'000, 5006, test::rtcp_sr(k_audio_ssrc, k_ntp_1700000000, 0));
+    c.add(500'000, 5005, ingest::test::rtcp_sr(k_video_ssrc, k_ntp_1700000000, 1000));
+    c.add(600'000, 5006, ingest::test::rtcp_sr(k_audio_ssrc, k_ntp_1700000000, 0));
     c.add(700'000, 53, {0x12, 0x34, 0x01, 0x00});
     return c;
 }
@@ -83,7 +83,7 @@ Capture lesson(bool vp8_keyframe_signature = true) {
 std::vector<EncodedFrame> frames_of(const ImportSummary& s, std::size_t track, std::size_t* reports = nullptr) {
     auto reader = TrackReader::open(s.recording_dir, s.info.tracks[track], s.info.anchor);
     REQUIRE(reader);
-    auto out = test::all_frames(**reader);
+    auto out = ingest::test::all_frames(**reader);
     if (reports) *reports = (*reader)->sender_reports().size();
     return out;
 }
@@ -91,7 +91,7 @@ std::vector<EncodedFrame> frames_of(const ImportSummary& s, std::size_t track, s
 } // namespace
 
 TEST_CASE("import: a capture's RTP streams are detected and become a raw recording", "[integration][ingest][import]") {
-    test::TempDir dir("import");
+    tafel::test::TempDir dir("tafel-import");
     const auto capture = lesson().write(dir.path() / "lesson.pcap");
     auto s = import_capture(capture, dir.path() / "raw", {});
     REQUIRE(s);
@@ -134,7 +134,7 @@ TEST_CASE("import: a capture's RTP streams are detected and become a raw recordi
 }
 
 TEST_CASE("import: described streams are the only ones imported", "[integration][ingest][import]") {
-    test::TempDir dir("import");
+    tafel::test::TempDir dir("tafel-import");
     const auto capture = lesson(false).write(dir.path() / "lesson.pcap");
     SECTION("a stream without a recognisable keyframe cannot be guessed: the error names it") {
         auto s = import_capture(capture, dir.path() / "raw", {});

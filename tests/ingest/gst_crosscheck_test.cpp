@@ -10,7 +10,7 @@
 #include "ingest/sequence_unwrapper.hpp"
 #include "ingest/vp8_depacketizer.hpp"
 #include "ingest/vp9_depacketizer.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -67,7 +67,7 @@ bool only_parameter_sets(std::span<const std::uint8_t> prefix) {
 }
 
 void cross_check(const Case& c, Depacketizer& ours) {
-    test::TempDir dir(std::string("gst-") + c.name);
+    tafel::test::TempDir dir(std::string("tafel-gst-") + c.name);
     const auto pkt = dir.path() / "pkt", frm = dir.path() / "frm";
     fs::create_directories(pkt);
     fs::create_directories(frm);

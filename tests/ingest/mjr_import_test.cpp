@@ -7,7 +7,7 @@
 #include "ingest/track_reader.hpp"
 #include "packet_builder.hpp"
 #include "recorded_media.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,24 +26,24 @@ struct Mjr {
     ByteVec bytes;
     explicit Mjr(const std::string& json) {
         bytes.insert(bytes.end(), {'M', 'J', 'R', '0', '0', '0', '0', '2'});
-        test::put16(bytes, static_cast<std::uint32_t>(json.size()));
+        ingest::test::put16(bytes, static_cast<std::uint32_t>(json.size()));
         bytes.insert(bytes.end(), json.begin(), json.end());
     }
     Mjr(bool v1, const std::string& media) {
         (void)v1;
         bytes.insert(bytes.end(), {'M', 'E', 'E', 'T', 'E', 'C', 'H', 'O'});
-        test::put16(bytes, static_cast<std::uint32_t>(media.size()));
+        ingest::test::put16(bytes, static_cast<std::uint32_t>(media.size()));
         bytes.insert(bytes.end(), media.begin(), media.end());
     }
     void frame(std::uint32_t offset_ms, const ByteVec& packet) {
         bytes.insert(bytes.end(), {'M', 'E', 'E', 'T'});
-        test::put32(bytes, offset_ms);
-        test::put16(bytes, static_cast<std::uint32_t>(packet.size()));
+        ingest::test::put32(bytes, offset_ms);
+        ingest::test::put16(bytes, static_cast<std::uint32_t>(packet.size()));
         bytes.insert(bytes.end(), packet.begin(), packet.end());
     }
     void frame_v1(const ByteVec& packet) {
         bytes.insert(bytes.end(), {'M', 'E', 'E', 'T', 'E', 'C', 'H', 'O'});
-        test::put16(bytes, static_cast<std::uint32_t>(packet.size()));
+        ingest::test::put16(bytes, static_cast<std::uint32_t>(packet.size()));
         bytes.insert(bytes.end(), packet.begin(), packet.end());
     }
     std::filesystem::path write(const std::filesystem::path& path) const {
@@ -54,7 +54,7 @@ struct Mjr {
 };
 
 ByteVec vp8_packet(int i, bool key, bool marker) {
-    test::RtpFields f;
+    ingest::test::RtpFields f;
     f.marker = marker;
     f.payload_type = 96;
     f.seq = static_cast<std::uint16_t>(65530 + i);
@@ -66,16 +66,16 @@ ByteVec vp8_packet(int i, bool key, bool marker) {
         if (key) p.insert(p.end(), {0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01});
     }
     p.insert(p.end(), 20, static_cast<std::uint8_t>(i));
-    return test::rtp(f, p);
+    return ingest::test::rtp(f, p);
 }
 
 ByteVec opus_packet(int i) {
-    test::RtpFields f;
+    ingest::test::RtpFields f;
     f.payload_type = 111;
     f.seq = static_cast<std::uint16_t>(100 + i);
     f.timestamp = static_cast<std::uint32_t>(960 * i);
     f.ssrc = 0xbbbb0002;
-    return test::rtp(f, {0xfc, 0x01, 0x02, 0x03}); // TOC: config 31 (CELT FB 20 ms), stereo, code 0
+    return ingest::test::rtp(f, {0xfc, 0x01, 0x02, 0x03}); // TOC: config 31 (CELT FB 20 ms), stereo, code 0
 }
 
 // 1 s of VP8 at 30 fps in two packets a frame (ms offsets as Janus stamps them), and 1 s of
@@ -91,7 +91,7 @@ std::pair<Mjr, Mjr> session() {
 std::vector<EncodedFrame> frames_of(const ImportSummary& s, std::size_t track) {
     auto reader = TrackReader::open(s.recording_dir, s.info.tracks.at(track), s.info.anchor);
     REQUIRE(reader);
-    return test::all_frames(**reader);
+    return ingest::test::all_frames(**reader);
 }
 
 } // namespace
@@ -142,7 +142,7 @@ TEST_CASE("mjr: malformed headers and frames are rejected naming the file", "[un
 }
 
 TEST_CASE("import: a Janus session's .mjr files become one raw recording on one clock", "[integration][ingest][import][mjr]") {
-    test::TempDir dir("import-mjr");
+    tafel::test::TempDir dir("tafel-import-mjr");
     auto [video, audio] = session();
     const auto v = video.write(dir.path() / "room-1234-video.mjr");
     const auto a = audio.write(dir.path() / "room-1234-audio.mjr");
@@ -171,7 +171,7 @@ TEST_CASE("import: a Janus session's .mjr files become one raw recording on one 
 }
 
 TEST_CASE("import: a v1 (MEETECHO) recording is timed by its RTP clock", "[integration][ingest][import][mjr]") {
-    test::TempDir dir("import-mjr1");
+    tafel::test::TempDir dir("tafel-import-mjr1");
     Mjr audio(true, "audio");
     for (int i = 0; i < 50; ++i) audio.frame_v1(opus_packet(i));
     auto s = import_captures({audio.write(dir.path() / "old-audio.mjr")}, dir.path() / "raw", {});
@@ -184,7 +184,7 @@ TEST_CASE("import: a v1 (MEETECHO) recording is timed by its RTP clock", "[integ
 }
 
 TEST_CASE("import: a pcap cannot be mixed with .mjr files", "[unit][ingest][import][mjr]") {
-    test::TempDir dir("import-mix");
+    tafel::test::TempDir dir("tafel-import-mix");
     auto [video, audio] = session();
     const auto v = video.write(dir.path() / "v.mjr");
     const auto junk = dir.path() / "x.pcap";

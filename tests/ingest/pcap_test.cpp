@@ -2,7 +2,7 @@
 #include "ingest/pcap_writer.hpp"
 #include "packet_builder.hpp"
 #include "shell_output.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -23,16 +23,16 @@ const UdpEndpoint k_sender{{10, 0, 0, 7}, 5004};
 const UdpEndpoint k_recorder{{127, 0, 0, 1}, 40000};
 
 std::vector<std::uint8_t> packet(std::uint16_t seq) {
-    test::RtpFields f;
+    ingest::test::RtpFields f;
     f.seq = seq;
     f.timestamp = seq * 3000u;
-    return test::rtp(f, std::vector<std::uint8_t>(100 + seq % 7, static_cast<std::uint8_t>(seq)));
+    return ingest::test::rtp(f, std::vector<std::uint8_t>(100 + seq % 7, static_cast<std::uint8_t>(seq)));
 }
 
 } // namespace
 
 TEST_CASE("pcap records round-trip with arrival times, ports and payloads", "[unit][ingest][pcap]") {
-    test::TempDir dir("pcap-roundtrip");
+    tafel::test::TempDir dir("tafel-pcap-roundtrip");
     const auto file = dir.path() / "t1.pcap";
     auto w = PcapWriter::create(file, k_anchor);
     REQUIRE(w);
@@ -59,7 +59,7 @@ TEST_CASE("pcap records round-trip with arrival times, ports and payloads", "[un
 }
 
 TEST_CASE("a pcap left as .tmp with a torn last record reads up to the tear", "[unit][ingest][pcap]") {
-    test::TempDir dir("pcap-torn");
+    tafel::test::TempDir dir("tafel-pcap-torn");
     const auto file = dir.path() / "t2.pcap";
     {
         auto w = PcapWriter::create(file, k_anchor);
@@ -85,7 +85,7 @@ TEST_CASE("a pcap left as .tmp with a torn last record reads up to the tear", "[
 }
 
 TEST_CASE("a file with a bad magic is rejected naming the file", "[unit][ingest][pcap]") {
-    test::TempDir dir("pcap-magic");
+    tafel::test::TempDir dir("tafel-pcap-magic");
     const auto file = dir.path() / "bad.pcap";
     {
         std::ofstream out(file, std::ios::binary);
@@ -101,7 +101,7 @@ TEST_CASE("a file with a bad magic is rejected naming the file", "[unit][ingest]
 }
 
 TEST_CASE("the writer names the path when it cannot create the file", "[unit][ingest][pcap]") {
-    test::TempDir dir("pcap-nodir");
+    tafel::test::TempDir dir("tafel-pcap-nodir");
     auto w = PcapWriter::create(dir.path() / "no" / "such" / "t.pcap", k_anchor);
     REQUIRE_FALSE(w);
     CHECK(w.error().code == Errc::io);
@@ -109,13 +109,13 @@ TEST_CASE("the writer names the path when it cannot create the file", "[unit][in
 }
 
 TEST_CASE("tshark decodes the written pcap as RTP with the right sequence numbers", "[integration][ingest][pcap]") {
-    test::TempDir dir("pcap-tshark");
+    tafel::test::TempDir dir("tafel-pcap-tshark");
     const auto file = dir.path() / "t1.pcap";
     auto w = PcapWriter::create(file, k_anchor);
     REQUIRE(w);
     for (std::uint16_t s = 65530; s != 4; ++s) REQUIRE(w->append(ArrivalTime{2'000'000'000 + s}, k_sender, k_recorder, packet(s)));
     REQUIRE(w->close());
-    const auto out = test::shell_output(
+    const auto out = ingest::test::shell_output(
         fmt::format("tshark -r '{}' -d udp.port==40000,rtp -T fields -e rtp.seq -e ip.checksum.status "
                     "-o ip.check_checksum:TRUE 2>/dev/null",
                     file.string()));

@@ -1,6 +1,6 @@
 #include "ingest/event_log.hpp"
 #include "ingest/raw_recording.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -35,7 +35,7 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 } // namespace
 
 TEST_CASE("recording.json round-trips every field in the documented format", "[unit][ingest][raw]") {
-    test::TempDir dir("raw-roundtrip");
+    tafel::test::TempDir dir("tafel-raw-roundtrip");
     auto info = sample();
     REQUIRE(write_recording_info(dir.path(), info));
     CHECK_FALSE(std::filesystem::exists(dir.path() / "recording.json.tmp"));
@@ -92,7 +92,7 @@ TEST_CASE("recording.json round-trips every field in the documented format", "[u
 }
 
 TEST_CASE("a broken recording.json is an error naming the file and field", "[unit][ingest][raw]") {
-    test::TempDir dir("raw-broken");
+    tafel::test::TempDir dir("tafel-raw-broken");
     auto missing = read_recording_info(dir.path());
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code == Errc::not_found);
@@ -116,7 +116,7 @@ TEST_CASE("a broken recording.json is an error naming the file and field", "[uni
 }
 
 TEST_CASE("the event log appends lines that read back as events", "[unit][ingest][events]") {
-    test::TempDir dir("events");
+    tafel::test::TempDir dir("tafel-events");
     {
         auto log = EventLog::open(dir.path());
         REQUIRE(log);
@@ -146,7 +146,7 @@ TEST_CASE("the event log appends lines that read back as events", "[unit][ingest
 }
 
 TEST_CASE("events.jsonl: a torn last line is dropped, a bad line elsewhere names its number", "[unit][ingest][events]") {
-    test::TempDir dir("events-torn");
+    tafel::test::TempDir dir("tafel-events-torn");
     write_text(dir.path() / "events.jsonl",
                "{\"t_us\":1,\"type\":\"chat\"}\n{\"t_us\":2,\"type\":\"slide\"}\n{\"t_us\":3,\"ty");
     auto events = read_events(dir.path());
@@ -177,7 +177,7 @@ TEST_CASE("exposure: what of a participant a recording may hold, by role, consen
 
 TEST_CASE("recording.json without consent_policy reads as consenting, an unknown one is an error naming it",
           "[unit][ingest][raw]") {
-    test::TempDir dir("raw-policy");
+    tafel::test::TempDir dir("tafel-raw-policy");
     REQUIRE(write_recording_info(dir.path(), sample()));
     std::ifstream in(dir.path() / "recording.json");
     auto j = nlohmann::json::parse(in);

@@ -4,7 +4,7 @@
 #include "http_client.hpp"
 #include "ingest/recorder.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,9 +14,9 @@ using nlohmann::json;
 namespace http = boost::beast::http;
 
 TEST_CASE("with a secret the control API answers only signed requests", "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-auth");
+    tafel::test::TempDir dir("tafel-recorder-auth");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     RecorderOptions options{"127.0.0.1", 0, 47400, 47499};
     options.secret = "s3cret";
     auto recorder = Recorder::create(options, catalog, layout);
@@ -29,28 +29,29 @@ TEST_CASE("with a secret the control API answers only signed requests", "[integr
                                   {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}, {"consent", "unknown"}}}}}
                                  .dump();
 
-    auto unsigned_reply = test::http_request(port, http::verb::post, "/api/v1/sessions", body);
+    auto unsigned_reply = ingest::test::http_request(port, http::verb::post, "/api/v1/sessions", body);
     CHECK(unsigned_reply.status == 401);
     CHECK(unsigned_reply.json()["error"].get<std::string>().find("X-Tafel-Signature is missing") != std::string::npos);
-    auto wrong = test::http_request(port, http::verb::post, "/api/v1/sessions", body,
-                                    control_signature("other", "POST", "/api/v1/sessions", body));
+    auto wrong = ingest::test::http_request(port, http::verb::post, "/api/v1/sessions", body,
+                                            control_signature("other", "POST", "/api/v1/sessions", body));
     CHECK(wrong.status == 401);
     CHECK(wrong.json()["error"].get<std::string>().find("is wrong") != std::string::npos);
     // A signature of another body (replayed onto a changed request) does not pass.
-    auto tampered = test::http_request(port, http::verb::post, "/api/v1/sessions", body + " ",
-                                       control_signature("s3cret", "POST", "/api/v1/sessions", body));
+    auto tampered = ingest::test::http_request(port, http::verb::post, "/api/v1/sessions", body + " ",
+                                               control_signature("s3cret", "POST", "/api/v1/sessions", body));
     CHECK(tampered.status == 401);
     CHECK(catalog.list_recordings("")->empty());
 
-    auto ok = test::http_request(port, http::verb::post, "/api/v1/sessions", body,
-                                 control_signature("s3cret", "POST", "/api/v1/sessions", body));
+    auto ok = ingest::test::http_request(port, http::verb::post, "/api/v1/sessions", body,
+                                         control_signature("s3cret", "POST", "/api/v1/sessions", body));
     REQUIRE(ok.status == 201);
     const std::string id = ok.json()["id"];
     const std::string target = "/api/v1/sessions/" + id + "?verbose=1";   // the query is signed too
-    CHECK(test::http_request(port, http::verb::get, target, "", control_signature("s3cret", "GET", target, "")).status == 200);
-    CHECK(test::http_request(port, http::verb::get, target, "",
-                             control_signature("s3cret", "GET", "/api/v1/sessions/" + id, ""))
+    CHECK(ingest::test::http_request(port, http::verb::get, target, "", control_signature("s3cret", "GET", target, ""))
+              .status == 200);
+    CHECK(ingest::test::http_request(port, http::verb::get, target, "",
+                                     control_signature("s3cret", "GET", "/api/v1/sessions/" + id, ""))
               .status == 401);
     // Prometheus scrapes without a signature.
-    CHECK(test::http_get(port, "/metrics").status == 200);
+    CHECK(ingest::test::http_get(port, "/metrics").status == 200);
 }

@@ -7,7 +7,7 @@
 #include "ingest/recorder.hpp"
 #include "packet_builder.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/ip/udp.hpp>
 #include <catch2/catch.hpp>
@@ -19,21 +19,22 @@ namespace net = boost::asio;
 
 TEST_CASE("consent_changed starts and stops writing a participant's media from that instant",
           "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-consent");
+    tafel::test::TempDir dir("tafel-recorder-consent");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     auto recorder = Recorder::create(RecorderOptions{"127.0.0.1", 0, 47300, 47399}, catalog, layout);
     REQUIRE(recorder);
     REQUIRE((*recorder)->start());
     const std::uint16_t port = (*recorder)->control_port();
     const std::string id =
-        test::http_post(port, "/api/v1/sessions",
-                        {{"meeting_id", "consent"},
-                         {"name", "Englisch 8"},
-                         {"context", "8b"},
-                         {"participants",
-                          {{{"id", "teacher"}, {"name", "Mr Brown"}, {"role", "moderator"}, {"consent", "unknown"}},
-                           {{"id", "pupil"}, {"name", "Lea"}, {"role", "viewer"}, {"consent", "unknown"}}}}})
+        ingest::test::http_post(
+            port, "/api/v1/sessions",
+            {{"meeting_id", "consent"},
+             {"name", "Englisch 8"},
+             {"context", "8b"},
+             {"participants",
+              {{{"id", "teacher"}, {"name", "Mr Brown"}, {"role", "moderator"}, {"consent", "unknown"}},
+               {{"id", "pupil"}, {"name", "Lea"}, {"role", "viewer"}, {"consent", "unknown"}}}}})
             .json()["id"];
     const std::string base = "/api/v1/sessions/" + id;
     const json audio = {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"channels", 2}};
@@ -41,10 +42,10 @@ TEST_CASE("consent_changed starts and stops writing a participant's media from t
     pupil_req["participant"] = "pupil";
     json teacher_req = audio;
     teacher_req["participant"] = "teacher";
-    const auto pupil = test::http_post(port, base + "/streams", pupil_req);
+    const auto pupil = ingest::test::http_post(port, base + "/streams", pupil_req);
     REQUIRE(pupil.status == 201);
     CHECK(pupil.json()["recorded"] == false);
-    const auto teacher = test::http_post(port, base + "/streams", teacher_req);
+    const auto teacher = ingest::test::http_post(port, base + "/streams", teacher_req);
     REQUIRE(teacher.status == 201);
 
     net::io_context io;
@@ -55,38 +56,37 @@ TEST_CASE("consent_changed starts and stops writing a participant's media from t
     std::vector<std::vector<std::uint8_t>> pupil_sent;
     auto send_five = [&] {
         for (int i = 0; i < 5; ++i) {
-            test::RtpFields f;
+            ingest::test::RtpFields f;
             f.payload_type = 111;
             f.seq = seq++;
-            pupil_sent.push_back(test::rtp(f, {0xfc, static_cast<std::uint8_t>(f.seq)}));
+            pupil_sent.push_back(ingest::test::rtp(f, {0xfc, static_cast<std::uint8_t>(f.seq)}));
             sender.send_to(net::buffer(pupil_sent.back()), to_pupil);
-            sender.send_to(net::buffer(test::rtp(f, {0xfc, 0xff})), to_teacher);
+            sender.send_to(net::buffer(ingest::test::rtp(f, {0xfc, 0xff})), to_teacher);
         }
     };
-    auto track = [&](int i) { return test::http_get(port, base).json()["tracks"][i]; };
+    auto track = [&](int i) { return ingest::test::http_get(port, base).json()["tracks"][i]; };
     auto consent = [&](const std::string& who, const std::string& value) {
-        return test::http_post(port, base + "/events",
-                               {{"type", "consent_changed"}, {"participant", who}, {"consent", value}});
+        return ingest::test::http_post(port, base + "/events",
+                                       {{"type", "consent_changed"}, {"participant", who}, {"consent", value}});
     };
 
     send_five();   // unknown consent: counted, not written
-    REQUIRE(test::wait_until([&] { return track(0)["dropped_by_reason"]["not_recordable"] == 5; }));
+    REQUIRE(ingest::test::wait_until([&] { return track(0)["dropped_by_reason"]["not_recordable"] == 5; }));
     REQUIRE(consent("pupil", "granted").status == 202);
     CHECK(track(0)["recorded"] == true);
     send_five();   // written
-    REQUIRE(test::wait_until([&] { return track(0)["packets"] == 5; }));
+    REQUIRE(ingest::test::wait_until([&] { return track(0)["packets"] == 5; }));
     REQUIRE(consent("pupil", "denied").status == 202);
     REQUIRE(consent("teacher", "denied").status == 202);   // a moderator is recorded regardless
     CHECK(track(0)["recorded"] == false);
     send_five();   // withdrawn: counted, not written
-    REQUIRE(test::wait_until([&] {
-        return track(0)["dropped_by_reason"]["not_recordable"] == 10 && track(1)["packets"] == 15;
-    }));
+    REQUIRE(ingest::test::wait_until(
+        [&] { return track(0)["dropped_by_reason"]["not_recordable"] == 10 && track(1)["packets"] == 15; }));
     CHECK(track(0)["packets"] == 5);
     CHECK(consent("nobody", "granted").status == 400);
     CHECK(consent("pupil", "maybe").status == 400);
 
-    REQUIRE(test::http_post(port, base + "/stop", json::object()).status == 200);
+    REQUIRE(ingest::test::http_post(port, base + "/stop", json::object()).status == 200);
     (*recorder)->stop();
     const auto raw = layout.raw_dir(id);
     auto info = read_recording_info(raw);

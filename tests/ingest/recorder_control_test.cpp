@@ -33,25 +33,25 @@ struct Sender {
     Sender(std::uint16_t port, std::uint32_t s) : to(net::ip::make_address("127.0.0.1"), port), ssrc(s) {}
 
     void send(std::uint8_t pt, const std::vector<std::uint8_t>& payload) {
-        test::RtpFields f;
+        ingest::test::RtpFields f;
         f.payload_type = pt;
         f.seq = seq++;
         f.ssrc = ssrc;
         f.timestamp = 0xfffff000u + 3000u * seq;
-        socket.send_to(net::buffer(test::rtp(f, payload)), to);
+        socket.send_to(net::buffer(ingest::test::rtp(f, payload)), to);
     }
 
-    std::vector<std::uint8_t> receive(int ms) { return test::receive_within(socket.native_handle(), ms); }
+    std::vector<std::uint8_t> receive(int ms) { return ingest::test::receive_within(socket.native_handle(), ms); }
 };
 
 std::uint32_t be32(const std::uint8_t* p) {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
-struct Fixture : test::RecorderFixture {
+struct Fixture : ingest::test::RecorderFixture {
     explicit Fixture(std::uint16_t rtp_min)
         : RecorderFixture("recorder-control", rtp_min, static_cast<std::uint16_t>(rtp_min + 49),
-                          test::teacher_session("control", "Chemie 10")) {}
+                          ingest::test::teacher_session("control", "Chemie 10")) {}
 };
 
 } // namespace
@@ -59,22 +59,36 @@ struct Fixture : test::RecorderFixture {
 TEST_CASE("VP9 and H.264 streams with fmtp and SSRC - PLI on a delta start, FIR where negotiated",
           "[integration][ingest][recorder]") {
     Fixture fx(47400);
-    auto vp9 = test::http_post(fx.port, fx.path("streams"),
-                               {{"kind", "video"}, {"codec", "VP9"}, {"payload_type", 98}, {"clock_rate", 90000},
-                                {"participant", "t"}, {"fmtp", "profile-id=0"}, {"ssrc", 3000000001u}, {"fir", true}});
+    auto vp9 = ingest::test::http_post(fx.port, fx.path("streams"),
+                                       {{"kind", "video"},
+                                        {"codec", "VP9"},
+                                        {"payload_type", 98},
+                                        {"clock_rate", 90000},
+                                        {"participant", "t"},
+                                        {"fmtp", "profile-id=0"},
+                                        {"ssrc", 3000000001u},
+                                        {"fir", true}});
     REQUIRE(vp9.status == 201);
-    auto h264 = test::http_post(fx.port, fx.path("streams"),
-                                {{"kind", "video"}, {"codec", "H264"}, {"payload_type", 102}, {"clock_rate", 90000},
+    auto h264 =
+        ingest::test::http_post(fx.port, fx.path("streams"),
+                                {{"kind", "video"},
+                                 {"codec", "H264"},
+                                 {"payload_type", 102},
+                                 {"clock_rate", 90000},
                                  {"participant", "t"},
                                  {"fmtp", "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}});
     REQUIRE(h264.status == 201);
-    CHECK(test::http_post(fx.port, fx.path("streams"),
-                          {{"kind", "video"}, {"codec", "AV1"}, {"payload_type", 45}, {"clock_rate", 90000},
-                           {"participant", "t"}})
+    CHECK(ingest::test::http_post(
+              fx.port, fx.path("streams"),
+              {{"kind", "video"}, {"codec", "AV1"}, {"payload_type", 45}, {"clock_rate", 90000}, {"participant", "t"}})
               .status == 400);
-    CHECK(test::http_post(fx.port, fx.path("streams"),
-                          {{"kind", "video"}, {"codec", "VP9"}, {"payload_type", 98}, {"clock_rate", 90000},
-                           {"participant", "t"}, {"ssrc", -1}})
+    CHECK(ingest::test::http_post(fx.port, fx.path("streams"),
+                                  {{"kind", "video"},
+                                   {"codec", "VP9"},
+                                   {"payload_type", 98},
+                                   {"clock_rate", 90000},
+                                   {"participant", "t"},
+                                   {"ssrc", -1}})
               .status == 400);
 
     // VP9 (RFC 9628 4.2): B=1, P=1: a delta frame starts the stream → FIR (negotiated).
@@ -101,8 +115,8 @@ TEST_CASE("VP9 and H.264 streams with fmtp and SSRC - PLI on a delta start, FIR 
     CHECK(h.receive(300).empty());
 
     json status;
-    REQUIRE(test::wait_until([&] {
-        status = test::http_get(fx.port, fx.path()).json();
+    REQUIRE(ingest::test::wait_until([&] {
+        status = ingest::test::http_get(fx.port, fx.path()).json();
         return status["tracks"][0]["packets"] == 1 && status["tracks"][1]["packets"] == 2;
     }));
     CHECK(status["tracks"][0]["firs_sent"] == 1);
@@ -139,7 +153,8 @@ TEST_CASE("an SDP offer (mediasoup PlainTransport style) is answered with the re
                               "a=rtcp-fb:* ccm fir\r\n"
                               "a=rtcp-mux\r\n"
                               "m=application 5008 UDP/DTLS/SCTP webrtc-datachannel\r\n";
-    const auto answer = test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp") + "?participant=t", offer);
+    const auto answer =
+        ingest::test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp") + "?participant=t", offer);
     REQUIRE(answer.status == 201);
     CHECK(answer.content_type == "application/sdp");
     INFO(answer.text);
@@ -155,7 +170,7 @@ TEST_CASE("an SDP offer (mediasoup PlainTransport style) is answered with the re
     CHECK((*parsed)[1].fir);
     CHECK(answer.text.find("m=application 0 ") != std::string::npos);
 
-    json status = test::http_get(fx.port, fx.path()).json();
+    json status = ingest::test::http_get(fx.port, fx.path()).json();
     REQUIRE(status["tracks"].size() == 2);
     const std::uint16_t audio_port = status["tracks"][0]["port"];
     const std::uint16_t video_port = status["tracks"][1]["port"];
@@ -167,38 +182,38 @@ TEST_CASE("an SDP offer (mediasoup PlainTransport style) is answered with the re
     CHECK(info->tracks[0].fmtp == "sprop-stereo=1");
     CHECK(info->tracks[0].channels == 2);
 
-    CHECK(test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp"), offer).status == 400);
-    CHECK(test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp") + "?participant=t",
-                             "v=0\r\nm=video 1 RTP/AVP 45\r\na=rtpmap:45 AV1/90000\r\n")
+    CHECK(ingest::test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp"), offer).status == 400);
+    CHECK(ingest::test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp") + "?participant=t",
+                                     "v=0\r\nm=video 1 RTP/AVP 45\r\na=rtpmap:45 AV1/90000\r\n")
               .status == 400);
-    CHECK(test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp") + "?participant=t",
-                             "v=0\r\nm=video\r\n")
+    CHECK(ingest::test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp") + "?participant=t",
+                                     "v=0\r\nm=video\r\n")
               .status == 400);
 }
 
 TEST_CASE("pause and resume: events logged, media of the pause not written", "[integration][ingest][recorder]") {
     Fixture fx(47500);
-    auto audio = test::http_post(fx.port, fx.path("streams"),
-                                 {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000},
-                                  {"participant", "t"}});
+    auto audio = ingest::test::http_post(
+        fx.port, fx.path("streams"),
+        {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"participant", "t"}});
     REQUIRE(audio.status == 201);
     Sender a(audio.json()["port"], 0xa);
-    const auto packets = [&] { return test::http_get(fx.port, fx.path()).json()["tracks"][0]; };
+    const auto packets = [&] { return ingest::test::http_get(fx.port, fx.path()).json()["tracks"][0]; };
     for (int i = 0; i < 5; ++i) a.send(111, {0xf8, 1, 2});
-    REQUIRE(test::wait_until([&] { return packets()["packets"] == 5; }));
+    REQUIRE(ingest::test::wait_until([&] { return packets()["packets"] == 5; }));
 
-    REQUIRE(test::http_post(fx.port, fx.path("pause"), json::object()).status == 200);
-    CHECK(test::http_post(fx.port, fx.path("pause"), json::object()).status == 409);
-    CHECK(test::http_get(fx.port, fx.path()).json()["paused"] == true);
+    REQUIRE(ingest::test::http_post(fx.port, fx.path("pause"), json::object()).status == 200);
+    CHECK(ingest::test::http_post(fx.port, fx.path("pause"), json::object()).status == 409);
+    CHECK(ingest::test::http_get(fx.port, fx.path()).json()["paused"] == true);
     for (int i = 0; i < 7; ++i) a.send(111, {0xf8, 1, 2});
-    REQUIRE(test::wait_until([&] { return packets()["dropped_by_reason"].value("paused", 0) == 7; }));
+    REQUIRE(ingest::test::wait_until([&] { return packets()["dropped_by_reason"].value("paused", 0) == 7; }));
 
-    REQUIRE(test::http_post(fx.port, fx.path("resume"), json::object()).status == 200);
-    CHECK(test::http_post(fx.port, fx.path("resume"), json::object()).status == 409);
+    REQUIRE(ingest::test::http_post(fx.port, fx.path("resume"), json::object()).status == 200);
+    CHECK(ingest::test::http_post(fx.port, fx.path("resume"), json::object()).status == 409);
     for (int i = 0; i < 3; ++i) a.send(111, {0xf8, 1, 2});
-    REQUIRE(test::wait_until([&] { return packets()["packets"] == 8; }));
+    REQUIRE(ingest::test::wait_until([&] { return packets()["packets"] == 8; }));
 
-    REQUIRE(test::http_post(fx.port, fx.path("stop"), json::object()).status == 200);
+    REQUIRE(ingest::test::http_post(fx.port, fx.path("stop"), json::object()).status == 200);
     auto events = read_events(fx.layout.raw_dir(fx.id));
     REQUIRE(events);
     std::vector<std::string> types;
@@ -207,5 +222,5 @@ TEST_CASE("pause and resume: events logged, media of the pause not written", "[i
     CHECK(std::count(types.begin(), types.end(), "recording_resumed") == 1);
     auto info = read_recording_info(fx.layout.raw_dir(fx.id));
     REQUIRE(info);
-    CHECK(test::count_records(fx.layout.raw_dir(fx.id) / info->tracks[0].file) == 8);
+    CHECK(ingest::test::count_records(fx.layout.raw_dir(fx.id) / info->tracks[0].file) == 8);
 }

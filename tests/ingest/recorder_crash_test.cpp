@@ -10,7 +10,7 @@
 #include "ingest/recorder.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/ip/udp.hpp>
 #include <fmt/format.h>
@@ -170,7 +170,7 @@ void check_recovered(const fs::path& data, const Run& run) {
 
 TEST_CASE("a recorder killed with SIGKILL 20 times loses no packet older than one sync interval",
           "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-crash");
+    tafel::test::TempDir dir("tafel-recorder-crash");
     const fs::path data = dir.path();
     fs::create_directories(data / "raw");
     std::mt19937 random(std::random_device{}());
@@ -186,13 +186,14 @@ TEST_CASE("a recorder killed with SIGKILL 20 times loses no packet older than on
         if (n > 0) check_recovered(data, runs.back());   // recovered before the API answered
 
         const json created =
-            test::http_post(recorder.port(), "/api/v1/sessions",
-                            {{"meeting_id", fmt::format("crash-{}", n)},
-                             {"name", "Chemie 10"},
-                             {"context", "klasse-10"},
-                             {"participants",
-                              {{{"id", "teacher"}, {"name", "Frau Yilmaz"}, {"role", "moderator"}, {"consent", "unknown"}},
-                               {{"id", "pupil"}, {"name", "Mia"}, {"role", "viewer"}, {"consent", "granted"}}}}})
+            ingest::test::http_post(
+                recorder.port(), "/api/v1/sessions",
+                {{"meeting_id", fmt::format("crash-{}", n)},
+                 {"name", "Chemie 10"},
+                 {"context", "klasse-10"},
+                 {"participants",
+                  {{{"id", "teacher"}, {"name", "Frau Yilmaz"}, {"role", "moderator"}, {"consent", "unknown"}},
+                   {{"id", "pupil"}, {"name", "Mia"}, {"role", "viewer"}, {"consent", "granted"}}}}})
                 .json();
         REQUIRE(created.contains("id"));
         Run run;
@@ -202,7 +203,8 @@ TEST_CASE("a recorder killed with SIGKILL 20 times loses no packet older than on
             {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"channels", 2}, {"participant", "teacher"}},
             {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"channels", 2}, {"participant", "pupil"}}};
         for (const auto& s : streams) {
-            const json added = test::http_post(recorder.port(), "/api/v1/sessions/" + run.id + "/streams", s).json();
+            const json added =
+                ingest::test::http_post(recorder.port(), "/api/v1/sessions/" + run.id + "/streams", s).json();
             REQUIRE(added.contains("port"));
             const std::uint16_t media_port = added["port"];
             run.streams.push_back(StreamPlan{added["track"], {net::ip::make_address("127.0.0.1"), media_port},

@@ -11,7 +11,7 @@
 #include "packet_builder.hpp"
 #include "recorded_media.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/ip/udp.hpp>
 #include <catch2/catch.hpp>
@@ -68,7 +68,7 @@ TEST_CASE("SpscRing hands values over in order and reports full and empty", "[un
 }
 
 TEST_CASE("the disk writer writes, syncs and closes what two producers hand over", "[unit][ingest]") {
-    test::TempDir dir("disk-writer");
+    tafel::test::TempDir dir("tafel-disk-writer");
     DiskWriter disk(2);
     disk.start();
     std::vector<std::shared_ptr<TrackFile>> files;
@@ -77,7 +77,8 @@ TEST_CASE("the disk writer writes, syncs and closes what two producers hand over
         REQUIRE(w);
         files.push_back(std::make_shared<TrackFile>(std::move(*w), k_anchor, fmt::format("t{}", i)));
     }
-    const std::vector<std::uint8_t> payload = test::rtp(test::RtpFields{}, std::vector<std::uint8_t>(100, 7));
+    const std::vector<std::uint8_t> payload =
+        ingest::test::rtp(ingest::test::RtpFields{}, std::vector<std::uint8_t>(100, 7));
     std::uint16_t ip_id = 0;
     auto batch_for = [&](std::size_t first, std::size_t step, int records) {
         WriteBatch batch;
@@ -98,7 +99,7 @@ TEST_CASE("the disk writer writes, syncs and closes what two producers hand over
         REQUIRE(disk.submit(0, even));
         REQUIRE(disk.submit(1, odd));
     }
-    REQUIRE(test::wait_until([&] {
+    REQUIRE(ingest::test::wait_until([&] {
         for (const auto& f : files) {
             if (f->synced() != 50) return false;
         }
@@ -123,15 +124,15 @@ TEST_CASE("the disk writer writes, syncs and closes what two producers hand over
         const auto file = dir.path() / fmt::format("t{}.pcap", i);
         REQUIRE(std::filesystem::exists(file));
         CHECK_FALSE(std::filesystem::exists(file.string() + ".tmp"));
-        CHECK(test::count_records(file, k_anchor) == 50);
+        CHECK(ingest::test::count_records(file, k_anchor) == 50);
     }
 }
 
 TEST_CASE("streams spread over three media threads are all received, written and synced",
           "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-threads");
+    tafel::test::TempDir dir("tafel-recorder-threads");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     RecorderOptions options{"127.0.0.1", 0, 47300, 47399};
     options.io_threads = 3;
     options.sync_interval = std::chrono::milliseconds(50);
@@ -140,18 +141,19 @@ TEST_CASE("streams spread over three media threads are all received, written and
     REQUIRE((*recorder)->start());
     const std::uint16_t port = (*recorder)->control_port();
     const std::string id =
-        test::http_post(port, "/api/v1/sessions",
-                        {{"meeting_id", "threads"},
-                         {"name", "Physik 9"},
-                         {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}, {"consent", "unknown"}}}}})
+        ingest::test::http_post(
+            port, "/api/v1/sessions",
+            {{"meeting_id", "threads"},
+             {"name", "Physik 9"},
+             {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}, {"consent", "unknown"}}}}})
             .json()["id"];
     constexpr int k_streams = 6;
     constexpr int k_packets = 300;   // more than one recvmmsg batch per stream
     std::vector<std::uint16_t> ports;
     for (int i = 0; i < k_streams; ++i) {
-        auto s = test::http_post(port, "/api/v1/sessions/" + id + "/streams",
-                                 {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000},
-                                  {"participant", "t"}});
+        auto s = ingest::test::http_post(
+            port, "/api/v1/sessions/" + id + "/streams",
+            {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"participant", "t"}});
         REQUIRE(s.status == 201);
         ports.push_back(s.json()["port"]);
     }
@@ -159,20 +161,21 @@ TEST_CASE("streams spread over three media threads are all received, written and
     net::ip::udp::socket socket(io, net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), 0));
     for (int p = 0; p < k_packets; ++p) {
         for (int i = 0; i < k_streams; ++i) {
-            test::RtpFields f;
+            ingest::test::RtpFields f;
             f.payload_type = 111;
             f.seq = static_cast<std::uint16_t>(65500 + p);   // across the wrap
             f.timestamp = 960u * static_cast<std::uint32_t>(p);
             f.ssrc = 0xa0000000u + static_cast<std::uint32_t>(i);
-            socket.send_to(net::buffer(test::rtp(f, std::vector<std::uint8_t>(120, 0xf8))),
-                           net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), ports[static_cast<std::size_t>(i)]));
+            socket.send_to(
+                net::buffer(ingest::test::rtp(f, std::vector<std::uint8_t>(120, 0xf8))),
+                net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), ports[static_cast<std::size_t>(i)]));
         }
         if (p % 50 == 49) std::this_thread::sleep_for(std::chrono::milliseconds(5));   // well within 4 MiB buffers
     }
     json status;
-    REQUIRE(test::wait_until(
+    REQUIRE(ingest::test::wait_until(
         [&] {
-            status = test::http_get(port, "/api/v1/sessions/" + id).json();
+            status = ingest::test::http_get(port, "/api/v1/sessions/" + id).json();
             for (const auto& t : status["tracks"]) {
                 if (t["packets"] != k_packets || t["synced_packets"] != k_packets) return false;
             }
@@ -183,10 +186,11 @@ TEST_CASE("streams spread over three media threads are all received, written and
         CHECK(t["lost"] == 0);
         CHECK(t["dropped"] == 0);
     }
-    REQUIRE(test::http_post(port, "/api/v1/sessions/" + id + "/stop", json::object()).status == 200);
+    REQUIRE(ingest::test::http_post(port, "/api/v1/sessions/" + id + "/stop", json::object()).status == 200);
     auto info = read_recording_info(layout.raw_dir(id));
     REQUIRE(info);
     REQUIRE(info->tracks.size() == k_streams);
-    for (const auto& t : info->tracks) CHECK(test::count_records(layout.raw_dir(id) / t.file, k_anchor) == k_packets);
+    for (const auto& t : info->tracks)
+        CHECK(ingest::test::count_records(layout.raw_dir(id) / t.file, k_anchor) == k_packets);
     (*recorder)->stop();
 }

@@ -10,7 +10,7 @@
 #include "ingest/recorder.hpp"
 #include "packet_builder.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/ip/udp.hpp>
 #include <catch2/catch.hpp>
@@ -58,12 +58,12 @@ json session_body(const std::string& meeting) {
 
 TEST_CASE("a full disk degrades the session, keeps what was written and refuses new sessions",
           "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-disk-full");
+    tafel::test::TempDir dir("tafel-recorder-disk-full");
     const auto data = dir.path() / "data";
     std::filesystem::create_directories(data);
     SmallTmpfs tmpfs(data);
     const storage::Layout layout(data);
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     RecorderOptions options{"127.0.0.1", 0, 47550, 47599};
     options.disk_floor_bytes = 6 << 20;   // 8 MiB at the start: above; once ~6 MB are written: below
     options.sync_interval = std::chrono::milliseconds(50);
@@ -71,12 +71,12 @@ TEST_CASE("a full disk degrades the session, keeps what was written and refuses 
     REQUIRE(recorder);
     REQUIRE((*recorder)->start());
     const std::uint16_t port = (*recorder)->control_port();
-    auto created = test::http_post(port, "/api/v1/sessions", session_body("full"));
+    auto created = ingest::test::http_post(port, "/api/v1/sessions", session_body("full"));
     REQUIRE(created.status == 201);
     const std::string id = created.json()["id"];
-    auto video = test::http_post(port, "/api/v1/sessions/" + id + "/streams",
-                                 {{"kind", "video"}, {"codec", "VP8"}, {"payload_type", 96}, {"clock_rate", 90000},
-                                  {"participant", "t"}});
+    auto video = ingest::test::http_post(
+        port, "/api/v1/sessions/" + id + "/streams",
+        {{"kind", "video"}, {"codec", "VP8"}, {"payload_type", 96}, {"clock_rate", 90000}, {"participant", "t"}});
     REQUIRE(video.status == 201);
 
     // ~12 MiB of 1,200-byte packets into 8 MiB: the tail cannot be written.
@@ -85,21 +85,21 @@ TEST_CASE("a full disk degrades the session, keeps what was written and refuses 
     const net::ip::udp::endpoint to(net::ip::make_address("127.0.0.1"), video.json()["port"].get<std::uint16_t>());
     constexpr int k_packets = 10'000;
     json track;
-    const auto status = [&] { return test::http_get(port, "/api/v1/sessions/" + id).json(); };
+    const auto status = [&] { return ingest::test::http_get(port, "/api/v1/sessions/" + id).json(); };
     for (int i = 0; i < k_packets; ++i) {
-        test::RtpFields f;
+        ingest::test::RtpFields f;
         f.seq = static_cast<std::uint16_t>(i);
         f.timestamp = 3000u * static_cast<std::uint32_t>(i / 3);
-        socket.send_to(net::buffer(test::rtp(f, std::vector<std::uint8_t>(1200, 0x5a))), to);
+        socket.send_to(net::buffer(ingest::test::rtp(f, std::vector<std::uint8_t>(1200, 0x5a))), to);
         if (i % 500 == 499) {   // stay well inside the socket buffer: every packet is received
-            REQUIRE(test::wait_until([&] {
+            REQUIRE(ingest::test::wait_until([&] {
                 track = status()["tracks"][0];
                 return track["packets"].get<int>() + track["dropped"].get<int>() == i + 1;
             }));
         }
     }
     json s;
-    REQUIRE(test::wait_until(
+    REQUIRE(ingest::test::wait_until(
         [&] {
             s = status();
             track = s["tracks"][0];
@@ -114,7 +114,7 @@ TEST_CASE("a full disk degrades the session, keeps what was written and refuses 
     CHECK(track["dropped_by_reason"]["write_error"] > 0);    // and the rest lost to the full disk
 
     // Below the floor: refused with 507 naming the folder and its free space.
-    auto refused = test::http_post(port, "/api/v1/sessions", session_body("another"));
+    auto refused = ingest::test::http_post(port, "/api/v1/sessions", session_body("another"));
     CHECK(refused.status == 507);
     const std::string message = refused.json()["error"];
     CHECK(message.find((data / "raw").string()) != std::string::npos);

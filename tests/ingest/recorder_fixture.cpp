@@ -17,7 +17,7 @@ nlohmann::json teacher_session(const std::string& meeting_id, const std::string&
 
 RecorderFixture::RecorderFixture(const std::string& temp_name, std::uint16_t rtp_min, std::uint16_t rtp_max,
                                  const nlohmann::json& session)
-    : dir(temp_name), layout(dir.path()) {
+    : dir("tafel-" + temp_name), layout(dir.path()) {
     auto r = Recorder::create(RecorderOptions{"127.0.0.1", 0, rtp_min, rtp_max}, catalog, layout);
     REQUIRE(r);
     recorder = std::move(*r);

@@ -5,7 +5,7 @@
 #include "fake_catalog.hpp"
 #include "ingest/recorder.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +27,7 @@ struct RecorderFixture {
     // "/api/v1/sessions/<id>" or "/api/v1/sessions/<id>/<action>".
     std::string path(const std::string& action = "") const;
 
-    TempDir dir;
+    tafel::test::TempDir dir;
     storage::Layout layout;
     FakeCatalog catalog;
     std::unique_ptr<Recorder> recorder;

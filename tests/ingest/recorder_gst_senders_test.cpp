@@ -13,7 +13,7 @@
 #include "recorded_media.hpp"
 #include "shell_output.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include "ingest/pcap_reader.hpp"
 
@@ -69,19 +69,20 @@ std::vector<std::vector<std::uint8_t>> rfc4571_packets(const std::filesystem::pa
 
 TEST_CASE("GStreamer senders of VP8, VP9, H.264 and Opus across the seq and timestamp wrap are recorded whole",
           "[integration][ingest][gstreamer]") {
-    test::TempDir dir("recorder-gst");
+    tafel::test::TempDir dir("tafel-recorder-gst");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     auto created = Recorder::create(RecorderOptions{"127.0.0.1", 0, 47750, 47799}, catalog, layout);
     REQUIRE(created);
     auto& recorder = **created;
     REQUIRE(recorder.start());
     const std::uint16_t control = recorder.control_port();
-    const std::string id = test::http_post(control, "/api/v1/sessions",
-                                           {{"meeting_id", "gst-senders"},
-                                            {"name", "Musik 6"},
-                                            {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}}}}})
-                               .json()["id"];
+    const std::string id =
+        ingest::test::http_post(control, "/api/v1/sessions",
+                                {{"meeting_id", "gst-senders"},
+                                 {"name", "Musik 6"},
+                                 {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}}}}})
+            .json()["id"];
     const std::string video_source = "videotestsrc is-live=true pattern=ball num-buffers={} ! "
                                      "video/x-raw,width=320,height=240,framerate=30/1";
     const std::vector<SenderCase> cases = {
@@ -122,7 +123,7 @@ TEST_CASE("GStreamer senders of VP8, VP9, H.264 and Opus across the seq and time
     for (const auto& c : cases) {
         json request = c.stream;
         request["participant"] = "t";
-        const json grant = test::http_post(control, "/api/v1/sessions/" + id + "/streams", request).json();
+        const json grant = ingest::test::http_post(control, "/api/v1/sessions/" + id + "/streams", request).json();
         REQUIRE(grant.contains("port"));
         ports.push_back(grant["port"]);
         // The payloader's output goes to the recorder and, through a tee, into a file.
@@ -146,12 +147,12 @@ TEST_CASE("GStreamer senders of VP8, VP9, H.264 and Opus across the seq and time
     for (std::size_t i = 0; i < cases.size(); ++i) {
         INFO(cases[i].name << ": " << sent[i] << " RTP packets sent");
         CHECK(sent[i] > static_cast<std::uint64_t>(cases[i].frames) - 1);
-        CHECK(test::wait_until([&] {
-            const json status = test::http_get(control, "/api/v1/sessions/" + id).json();
+        CHECK(ingest::test::wait_until([&] {
+            const json status = ingest::test::http_get(control, "/api/v1/sessions/" + id).json();
             return status["tracks"][i]["packets"] == sent[i];
         }));
     }
-    REQUIRE(test::http_post(control, "/api/v1/sessions/" + id + "/stop", json::object()).status == 200);
+    REQUIRE(ingest::test::http_post(control, "/api/v1/sessions/" + id + "/stop", json::object()).status == 200);
     const auto raw = layout.raw_dir(id);
     auto info = read_recording_info(raw);
     REQUIRE(info);
@@ -172,9 +173,9 @@ TEST_CASE("GStreamer senders of VP8, VP9, H.264 and Opus across the seq and time
         // tshark: one RTP packet per record, the sequence numbers and timestamps across the wrap.
         const auto file = raw / info->tracks[i].file;
         const auto out =
-            test::shell_output(fmt::format("tshark -r '{}' -d udp.port=={},rtp -Y rtp -T fields -e rtp.seq "
-                                           "-e rtp.timestamp -e rtp.p_type 2>/dev/null",
-                                           file.string(), ports[i]));
+            ingest::test::shell_output(fmt::format("tshark -r '{}' -d udp.port=={},rtp -Y rtp -T fields -e rtp.seq "
+                                                   "-e rtp.timestamp -e rtp.p_type 2>/dev/null",
+                                                   file.string(), ports[i]));
         std::istringstream lines(out);
         std::string line;
         std::uint64_t packets = 0;
@@ -202,7 +203,7 @@ TEST_CASE("GStreamer senders of VP8, VP9, H.264 and Opus across the seq and time
         // Our depacketizers rebuild every frame GStreamer encoded, across both wraps.
         auto reader = TrackReader::open(raw, info->tracks[i], info->anchor);
         REQUIRE(reader);
-        const int frames = test::read_all_frames(**reader);
+        const int frames = ingest::test::read_all_frames(**reader);
         // Video: the frames GStreamer encoded. Opus: one frame per packet (RFC 7587 4.2);
         // opusenc flushes one more frame at the end than it was given buffers.
         CHECK(frames == (c.name == "opus" ? static_cast<int>(sent[i]) : c.frames));

@@ -5,7 +5,7 @@
 #include "ingest/recorder.hpp"
 #include "packet_builder.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/ip/udp.hpp>
 #include <catch2/catch.hpp>
@@ -32,14 +32,14 @@ struct VideoSender {
 
     void send(bool frame_start, bool key, bool skip_one = false) {
         if (skip_one) ++seq;
-        test::RtpFields f;
+        ingest::test::RtpFields f;
         f.seq = seq++;
         f.ssrc = 0x5eed0001;
         f.timestamp = 3000u * seq;
         const std::vector<std::uint8_t> payload = frame_start
                                                       ? std::vector<std::uint8_t>{0x10, static_cast<std::uint8_t>(key ? 0x00 : 0x01), 0x9d}
                                                       : std::vector<std::uint8_t>{0x00, 0x77};
-        socket.send_to(net::buffer(test::rtp(f, payload)), to);
+        socket.send_to(net::buffer(ingest::test::rtp(f, payload)), to);
     }
 
     // The next datagram from the recorder within `ms`, or empty. Plain poll + recvfrom:
@@ -73,23 +73,24 @@ void check_pli(const std::vector<std::uint8_t>& p) {
 } // namespace
 
 TEST_CASE("the recorder asks a video sender for key frames with PLI, rate-limited", "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-pli");
+    tafel::test::TempDir dir("tafel-recorder-pli");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     auto recorder = Recorder::create(RecorderOptions{"127.0.0.1", 0, 47200, 47299}, catalog, layout);
     REQUIRE(recorder);
     REQUIRE((*recorder)->start());
     const std::uint16_t port = (*recorder)->control_port();
     const std::string id =
-        test::http_post(port, "/api/v1/sessions",
-                        {{"meeting_id", "pli"},
-                         {"name", "Kunst 6"},
-                         {"context", "6a"},
-                         {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}, {"consent", "unknown"}}}}})
+        ingest::test::http_post(
+            port, "/api/v1/sessions",
+            {{"meeting_id", "pli"},
+             {"name", "Kunst 6"},
+             {"context", "6a"},
+             {"participants", {{{"id", "t"}, {"name", "T"}, {"role", "moderator"}, {"consent", "unknown"}}}}})
             .json()["id"];
-    auto video = test::http_post(port, "/api/v1/sessions/" + id + "/streams",
-                                 {{"kind", "video"}, {"codec", "VP8"}, {"payload_type", 96}, {"clock_rate", 90000},
-                                  {"participant", "t"}});
+    auto video = ingest::test::http_post(
+        port, "/api/v1/sessions/" + id + "/streams",
+        {{"kind", "video"}, {"codec", "VP8"}, {"payload_type", 96}, {"clock_rate", 90000}, {"participant", "t"}});
     REQUIRE(video.status == 201);
     VideoSender sender(video.json()["port"]);
 
@@ -118,8 +119,8 @@ TEST_CASE("the recorder asks a video sender for key frames with PLI, rate-limite
     check_pli(sender.receive(3000));
 
     json status;
-    REQUIRE(test::wait_until([&] {
-        status = test::http_get(port, "/api/v1/sessions/" + id).json();
+    REQUIRE(ingest::test::wait_until([&] {
+        status = ingest::test::http_get(port, "/api/v1/sessions/" + id).json();
         return status["tracks"][0]["packets"] == 8;
     }));
     CHECK(status["tracks"][0]["lost"] == 1);

@@ -9,7 +9,7 @@
 #include "packet_builder.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/ip/udp.hpp>
 #include <catch2/catch.hpp>
@@ -52,7 +52,7 @@ json chat(const std::string& who, const std::string& text) {
 
 TEST_CASE("teacher_only session: a consenting pupil's media and chat are never written",
           "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-policy");
+    tafel::test::TempDir dir("tafel-recorder-policy");
     const storage::Layout layout(dir.path());
     auto catalog = storage::Catalog::open("sqlite:" + (dir.path() / "tafel.db").string());
     REQUIRE(catalog);
@@ -60,11 +60,12 @@ TEST_CASE("teacher_only session: a consenting pupil's media and chat are never w
     REQUIRE(recorder);
     REQUIRE((*recorder)->start());
     const std::uint16_t port = (*recorder)->control_port();
-    const auto created = test::http_post(port, "/api/v1/sessions", session_request("policy-t", "9a", "teacher_only"));
+    const auto created =
+        ingest::test::http_post(port, "/api/v1/sessions", session_request("policy-t", "9a", "teacher_only"));
     REQUIRE(created.status == 201);
     const std::string id = created.json()["id"];
     const std::string base = "/api/v1/sessions/" + id;
-    CHECK(test::http_get(port, base).json()["consent_policy"] == "teacher_only");
+    CHECK(ingest::test::http_get(port, base).json()["consent_policy"] == "teacher_only");
 
     const json audio = {
         {"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"channels", 2}};
@@ -72,10 +73,10 @@ TEST_CASE("teacher_only session: a consenting pupil's media and chat are never w
     pupil_req["participant"] = "paula";
     json teacher_req = audio;
     teacher_req["participant"] = "teacher";
-    const auto pupil = test::http_post(port, base + "/streams", pupil_req);
+    const auto pupil = ingest::test::http_post(port, base + "/streams", pupil_req);
     REQUIRE(pupil.status == 201);
     CHECK(pupil.json()["recorded"] == false); // consent granted, but the policy says teacher only
-    const auto teacher = test::http_post(port, base + "/streams", teacher_req);
+    const auto teacher = ingest::test::http_post(port, base + "/streams", teacher_req);
     REQUIRE(teacher.status == 201);
 
     net::io_context io;
@@ -85,31 +86,31 @@ TEST_CASE("teacher_only session: a consenting pupil's media and chat are never w
     std::uint16_t seq = 0;
     auto send_five = [&] {
         for (int i = 0; i < 5; ++i) {
-            test::RtpFields f;
+            ingest::test::RtpFields f;
             f.payload_type = 111;
             f.seq = seq++;
-            sender.send_to(net::buffer(test::rtp(f, {0xfc, 0x01})), to_pupil);
-            sender.send_to(net::buffer(test::rtp(f, {0xfc, 0x02})), to_teacher);
+            sender.send_to(net::buffer(ingest::test::rtp(f, {0xfc, 0x01})), to_pupil);
+            sender.send_to(net::buffer(ingest::test::rtp(f, {0xfc, 0x02})), to_teacher);
         }
     };
-    auto track = [&](int i) { return test::http_get(port, base).json()["tracks"][i]; };
+    auto track = [&](int i) { return ingest::test::http_get(port, base).json()["tracks"][i]; };
     send_five();
-    REQUIRE(test::wait_until(
+    REQUIRE(ingest::test::wait_until(
         [&] { return track(0)["dropped_by_reason"]["not_recordable"] == 5 && track(1)["packets"] == 5; }));
     // A consent granted again changes nothing under teacher_only.
-    REQUIRE(test::http_post(port, base + "/events",
-                            {{"type", "consent_changed"}, {"participant", "paula"}, {"consent", "granted"}})
+    REQUIRE(ingest::test::http_post(port, base + "/events",
+                                    {{"type", "consent_changed"}, {"participant", "paula"}, {"consent", "granted"}})
                 .status == 202);
     CHECK(track(0)["recorded"] == false);
     send_five();
-    REQUIRE(test::wait_until(
+    REQUIRE(ingest::test::wait_until(
         [&] { return track(0)["dropped_by_reason"]["not_recordable"] == 10 && track(1)["packets"] == 10; }));
     CHECK(track(0)["packets"] == 0);
     for (const auto& [who, text] : std::vector<std::pair<std::string, std::string>>{
              {"paula", "Paulas Frage"}, {"udo", "Udos Frage"}, {"teacher", "Lehrerinnen-Antwort"}}) {
-        REQUIRE(test::http_post(port, base + "/events", chat(who, text)).status == 202);
+        REQUIRE(ingest::test::http_post(port, base + "/events", chat(who, text)).status == 202);
     }
-    REQUIRE(test::http_post(port, base + "/stop", json::object()).status == 200);
+    REQUIRE(ingest::test::http_post(port, base + "/stop", json::object()).status == 200);
     (*recorder)->stop();
 
     const auto raw = layout.raw_dir(id);
@@ -135,7 +136,7 @@ TEST_CASE("teacher_only session: a consenting pupil's media and chat are never w
 
 TEST_CASE("the context's consent policy applies when a session names none, and denied chat is not stored",
           "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-policy-ctx");
+    tafel::test::TempDir dir("tafel-recorder-policy-ctx");
     const storage::Layout layout(dir.path());
     auto catalog = storage::Catalog::open("sqlite:" + (dir.path() / "tafel.db").string());
     REQUIRE(catalog);
@@ -148,39 +149,39 @@ TEST_CASE("the context's consent policy applies when a session names none, and d
     REQUIRE((*recorder)->start());
     const std::uint16_t port = (*recorder)->control_port();
 
-    const auto in_5a = test::http_post(port, "/api/v1/sessions", session_request("ctx-5a", "klasse-5a", ""));
+    const auto in_5a = ingest::test::http_post(port, "/api/v1/sessions", session_request("ctx-5a", "klasse-5a", ""));
     REQUIRE(in_5a.status == 201);
-    CHECK(test::http_get(port, "/api/v1/sessions/" + in_5a.json()["id"].get<std::string>()).json()["consent_policy"] ==
-          "teacher_only");
+    CHECK(ingest::test::http_get(port, "/api/v1/sessions/" + in_5a.json()["id"].get<std::string>())
+              .json()["consent_policy"] == "teacher_only");
     // A session may choose for itself (the portal's teacher-only switch, or back).
     const auto chosen =
-        test::http_post(port, "/api/v1/sessions", session_request("ctx-5a-b", "klasse-5a", "consenting"));
+        ingest::test::http_post(port, "/api/v1/sessions", session_request("ctx-5a-b", "klasse-5a", "consenting"));
     REQUIRE(chosen.status == 201);
-    CHECK(test::http_get(port, "/api/v1/sessions/" + chosen.json()["id"].get<std::string>()).json()["consent_policy"] ==
-          "consenting");
-    const auto bad = test::http_post(port, "/api/v1/sessions", session_request("ctx-bad", "x", "nobody"));
+    CHECK(ingest::test::http_get(port, "/api/v1/sessions/" + chosen.json()["id"].get<std::string>())
+              .json()["consent_policy"] == "consenting");
+    const auto bad = ingest::test::http_post(port, "/api/v1/sessions", session_request("ctx-bad", "x", "nobody"));
     CHECK(bad.status == 400);
     CHECK(bad.text.find("consent_policy") != std::string::npos);
 
-    const auto other = test::http_post(port, "/api/v1/sessions", session_request("ctx-7c", "klasse-7c", ""));
+    const auto other = ingest::test::http_post(port, "/api/v1/sessions", session_request("ctx-7c", "klasse-7c", ""));
     REQUIRE(other.status == 201);
     const std::string id = other.json()["id"];
     const std::string base = "/api/v1/sessions/" + id;
-    CHECK(test::http_get(port, base).json()["consent_policy"] == "consenting");
+    CHECK(ingest::test::http_get(port, base).json()["consent_policy"] == "consenting");
     for (const auto& [who, text] : std::vector<std::pair<std::string, std::string>>{
              {"dora", "Doras erste Zeile"}, {"udo", "Udos Zeile"}, {"paula", "Paulas Zeile"}}) {
-        REQUIRE(test::http_post(port, base + "/events", chat(who, text)).status == 202);
+        REQUIRE(ingest::test::http_post(port, base + "/events", chat(who, text)).status == 202);
     }
     // Dora grants consent mid-lesson: her later lines are stored; Paula withdraws hers.
-    REQUIRE(test::http_post(port, base + "/events",
-                            {{"type", "consent_changed"}, {"participant", "dora"}, {"consent", "granted"}})
+    REQUIRE(ingest::test::http_post(port, base + "/events",
+                                    {{"type", "consent_changed"}, {"participant", "dora"}, {"consent", "granted"}})
                 .status == 202);
-    REQUIRE(test::http_post(port, base + "/events",
-                            {{"type", "consent_changed"}, {"participant", "paula"}, {"consent", "denied"}})
+    REQUIRE(ingest::test::http_post(port, base + "/events",
+                                    {{"type", "consent_changed"}, {"participant", "paula"}, {"consent", "denied"}})
                 .status == 202);
-    REQUIRE(test::http_post(port, base + "/events", chat("dora", "Doras zweite Zeile")).status == 202);
-    REQUIRE(test::http_post(port, base + "/events", chat("paula", "Paulas Widerruf-Zeile")).status == 202);
-    REQUIRE(test::http_post(port, base + "/stop", json::object()).status == 200);
+    REQUIRE(ingest::test::http_post(port, base + "/events", chat("dora", "Doras zweite Zeile")).status == 202);
+    REQUIRE(ingest::test::http_post(port, base + "/events", chat("paula", "Paulas Widerruf-Zeile")).status == 202);
+    REQUIRE(ingest::test::http_post(port, base + "/stop", json::object()).status == 200);
     (*recorder)->stop();
 
     const auto raw = layout.raw_dir(id);

@@ -28,9 +28,10 @@ namespace {
 
 constexpr std::uint16_t k_rtp_min = 47700, k_rtp_max = 47749;
 
-struct Fixture : test::RecorderFixture {
+struct Fixture : ingest::test::RecorderFixture {
     Fixture()
-        : RecorderFixture("recorder-rtcp-port", k_rtp_min, k_rtp_max, test::teacher_session("rtcp-port", "Physik 8")) {}
+        : RecorderFixture("recorder-rtcp-port", k_rtp_min, k_rtp_max,
+                          ingest::test::teacher_session("rtcp-port", "Physik 8")) {}
 };
 
 // True when this process can bind the UDP port on loopback (nobody else holds it).
@@ -44,7 +45,7 @@ bool port_free(std::uint16_t port) {
 }
 
 std::vector<std::uint8_t> receive(udp::socket& socket, int ms) {
-    return test::receive_within(socket.native_handle(), ms);
+    return ingest::test::receive_within(socket.native_handle(), ms);
 }
 
 } // namespace
@@ -85,7 +86,7 @@ TEST_CASE("a stream added with rtcp_mux false listens on RTP port + 1 and captur
     Fixture fx;
     const json video = {{"kind", "video"},     {"codec", "VP8"},     {"payload_type", 96},
                         {"clock_rate", 90000}, {"participant", "t"}, {"rtcp_mux", false}};
-    const auto added = test::http_post(fx.port, fx.path("streams"), video);
+    const auto added = ingest::test::http_post(fx.port, fx.path("streams"), video);
     REQUIRE(added.status == 201);
     const json grant = added.json();
     const std::uint16_t rtp_port = grant["port"];
@@ -97,18 +98,18 @@ TEST_CASE("a stream added with rtcp_mux false listens on RTP port + 1 and captur
     CHECK_FALSE(port_free(rtcp_port));
     // A muxed stream has no RTCP port; a bad value is named.
     const auto muxed =
-        test::http_post(
+        ingest::test::http_post(
             fx.port, fx.path("streams"),
             {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"participant", "t"}})
             .json();
     CHECK_FALSE(muxed.contains("rtcp_port"));
-    const auto bad = test::http_post(fx.port, fx.path("streams"),
-                                     {{"kind", "audio"},
-                                      {"codec", "opus"},
-                                      {"payload_type", 111},
-                                      {"clock_rate", 48000},
-                                      {"participant", "t"},
-                                      {"rtcp_mux", "no"}});
+    const auto bad = ingest::test::http_post(fx.port, fx.path("streams"),
+                                             {{"kind", "audio"},
+                                              {"codec", "opus"},
+                                              {"payload_type", 111},
+                                              {"clock_rate", 48000},
+                                              {"participant", "t"},
+                                              {"rtcp_mux", "no"}});
     CHECK(bad.status == 400);
     CHECK(bad.text.find("rtcp_mux") != std::string::npos);
 
@@ -120,15 +121,15 @@ TEST_CASE("a stream added with rtcp_mux false listens on RTP port + 1 and captur
     const udp::endpoint to_rtcp(net::ip::make_address("127.0.0.1"), rtcp_port);
     constexpr std::uint32_t k_ssrc = 0x0bad'cafe;
     const std::uint64_t ntp = ntp_from_wall(wall_now());
-    control.send_to(net::buffer(test::rtcp_sr(k_ssrc, ntp, 0xfffff000u)), to_rtcp);
-    REQUIRE(
-        test::wait_until([&] { return test::http_get(fx.port, fx.path()).json()["tracks"][0]["rtcp_packets"] == 1; }));
+    control.send_to(net::buffer(ingest::test::rtcp_sr(k_ssrc, ntp, 0xfffff000u)), to_rtcp);
+    REQUIRE(ingest::test::wait_until(
+        [&] { return ingest::test::http_get(fx.port, fx.path()).json()["tracks"][0]["rtcp_packets"] == 1; }));
 
     // Ten VP8 frames, starting with a delta frame: the PLI goes back to the RTCP socket.
     std::uint16_t seq = 65530; // across the 16-bit wrap
     for (int f = 0; f < 10; ++f) {
         for (int i = 0; i < 2; ++i) {
-            test::RtpFields fields;
+            ingest::test::RtpFields fields;
             fields.seq = seq++;
             fields.ssrc = k_ssrc;
             fields.timestamp = 0xfffff000u + 3000u * static_cast<std::uint32_t>(f);
@@ -136,7 +137,7 @@ TEST_CASE("a stream added with rtcp_mux false listens on RTP port + 1 and captur
             std::vector<std::uint8_t> payload{static_cast<std::uint8_t>(i == 0 ? 0x10 : 0x00)};
             if (i == 0) payload.push_back(f < 5 ? 0x01 : 0x00); // frame tag P bit: delta, then key
             payload.push_back(static_cast<std::uint8_t>(f));
-            media.send_to(net::buffer(test::rtp(fields, payload)), to_rtp);
+            media.send_to(net::buffer(ingest::test::rtp(fields, payload)), to_rtp);
         }
     }
     const auto pli = receive(control, 3000);
@@ -145,15 +146,15 @@ TEST_CASE("a stream added with rtcp_mux false listens on RTP port + 1 and captur
     CHECK(pli[1] == 206);
     CHECK(receive(media, 100).empty()); // not to the media socket
     json status;
-    REQUIRE(test::wait_until([&] {
-        status = test::http_get(fx.port, fx.path()).json();
+    REQUIRE(ingest::test::wait_until([&] {
+        status = ingest::test::http_get(fx.port, fx.path()).json();
         return status["tracks"][0]["packets"] == 21;
     }));
     CHECK(status["tracks"][0]["rtcp_port"] == rtcp_port);
     CHECK(status["tracks"][0]["plis_sent"] == 1);
     CHECK(status["tracks"][0]["dropped"] == 0);
 
-    REQUIRE(test::http_post(fx.port, fx.path("stop"), json::object()).status == 200);
+    REQUIRE(ingest::test::http_post(fx.port, fx.path("stop"), json::object()).status == 200);
     CHECK(port_free(rtp_port)); // both released with the stream
     CHECK(port_free(rtcp_port));
 
@@ -170,7 +171,7 @@ TEST_CASE("a stream added with rtcp_mux false listens on RTP port + 1 and captur
     CHECK((*records)[1].destination.port == rtp_port);
     auto reader = TrackReader::open(raw, info->tracks[0], info->anchor);
     REQUIRE(reader);
-    const int frames = test::read_all_frames(**reader);
+    const int frames = ingest::test::read_all_frames(**reader);
     CHECK(frames > 0);
     REQUIRE((*reader)->sender_reports().size() == 1); // the SR serves sync like a muxed one
     CHECK((*reader)->sender_reports()[0].ssrc == k_ssrc);
@@ -191,10 +192,10 @@ TEST_CASE("an SDP offer without a=rtcp-mux is answered with a=rtcp and RTCP ther
                               "a=rtpmap:96 VP8/90000\r\n"
                               "a=rtcp-mux\r\n";
     const auto answer =
-        test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp") + "?participant=t", offer);
+        ingest::test::http_request(fx.port, boost::beast::http::verb::post, fx.path("sdp") + "?participant=t", offer);
     REQUIRE(answer.status == 201);
     INFO(answer.text);
-    json status = test::http_get(fx.port, fx.path()).json();
+    json status = ingest::test::http_get(fx.port, fx.path()).json();
     REQUIRE(status["tracks"].size() == 2);
     const std::uint16_t audio_port = status["tracks"][0]["port"];
     const std::uint16_t audio_rtcp = status["tracks"][0]["rtcp_port"];
@@ -220,14 +221,14 @@ TEST_CASE("an SDP offer without a=rtcp-mux is answered with a=rtcp and RTCP ther
     net::io_context io;
     udp::socket sender(io, udp::endpoint(net::ip::make_address("127.0.0.1"), 0));
     const udp::endpoint to_rtcp(net::ip::make_address("127.0.0.1"), audio_rtcp);
-    sender.send_to(net::buffer(test::rtcp_sr(0x1234, ntp_from_wall(wall_now()), 960)), to_rtcp);
+    sender.send_to(net::buffer(ingest::test::rtcp_sr(0x1234, ntp_from_wall(wall_now()), 960)), to_rtcp);
     // Leaving: SR, SDES and BYE (RFC 3550 6.6) in one compound.
-    auto bye = test::rtcp_sr(0x1234, ntp_from_wall(wall_now()), 1920);
+    auto bye = ingest::test::rtcp_sr(0x1234, ntp_from_wall(wall_now()), 1920);
     bye.insert(bye.end(), {0x81, 203, 0x00, 0x01, 0x00, 0x00, 0x12, 0x34});
     sender.send_to(net::buffer(bye), to_rtcp);
-    REQUIRE(
-        test::wait_until([&] { return test::http_get(fx.port, fx.path()).json()["tracks"][0]["rtcp_packets"] == 2; }));
-    REQUIRE(test::http_post(fx.port, fx.path("stop"), json::object()).status == 200);
+    REQUIRE(ingest::test::wait_until(
+        [&] { return ingest::test::http_get(fx.port, fx.path()).json()["tracks"][0]["rtcp_packets"] == 2; }));
+    REQUIRE(ingest::test::http_post(fx.port, fx.path("stop"), json::object()).status == 200);
     auto info = read_recording_info(fx.layout.raw_dir(fx.id));
     REQUIRE(info);
     auto records = read_pcap(fx.layout.raw_dir(fx.id) / info->tracks[0].file, info->anchor);

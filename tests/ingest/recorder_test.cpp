@@ -6,7 +6,7 @@
 #include "packet_builder.hpp"
 #include "recorded_media.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -88,14 +88,14 @@ std::vector<std::vector<std::uint8_t>> vp8_packets(int frames) {
     std::uint16_t seq = 1000;
     for (int f = 0; f < frames; ++f) {
         for (int i = 0; i < 2; ++i) {
-            test::RtpFields fields;
+            ingest::test::RtpFields fields;
             fields.seq = seq++;
             fields.timestamp = 3000u * static_cast<std::uint32_t>(f);
             fields.marker = i == 1;
             std::vector<std::uint8_t> payload{static_cast<std::uint8_t>(i == 0 ? 0x10 : 0x00)};
             if (i == 0) payload.push_back(f == 0 ? 0x00 : 0x01);
             payload.push_back(static_cast<std::uint8_t>(f));
-            out.push_back(test::rtp(fields, payload));
+            out.push_back(ingest::test::rtp(fields, payload));
         }
     }
     return out;
@@ -109,9 +109,9 @@ const char* k_pdf =
 } // namespace
 
 TEST_CASE("the recorder captures a session's RTP over loopback into the raw recording", "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder");
+    tafel::test::TempDir dir("tafel-recorder");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     std::atomic<int> stopped_calls{0};
     std::string stopped_id;
     auto recorder = Recorder::create(RecorderOptions{"127.0.0.1", 0, 46000, 46999}, catalog, layout,
@@ -158,15 +158,15 @@ TEST_CASE("the recorder captures a session's RTP over loopback into the raw reco
     const net::ip::udp::endpoint to_video(net::ip::make_address("127.0.0.1"), video_port);
     const auto packets = vp8_packets(10);
     for (const auto& p : packets) sender.send_to(net::buffer(p), to_video);
-    sender.send_to(net::buffer(test::rtcp_sr(0x11223344, ntp_from_wall(wall_now()), 27000)), to_video);
+    sender.send_to(net::buffer(ingest::test::rtcp_sr(0x11223344, ntp_from_wall(wall_now()), 27000)), to_video);
     const std::vector<std::uint8_t> stun{0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     sender.send_to(net::buffer(stun), to_video);
     const std::vector<std::uint8_t> short_rtp{0x80, 0x60, 0x00};
     sender.send_to(net::buffer(short_rtp), to_video);
-    test::RtpFields opus;
+    ingest::test::RtpFields opus;
     opus.payload_type = 111;
     for (int i = 0; i < 5; ++i) {
-        sender.send_to(net::buffer(test::rtp(opus, {0xfc, 0x01})),
+        sender.send_to(net::buffer(ingest::test::rtp(opus, {0xfc, 0x01})),
                        net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), pupil_port));
     }
     Reply status;
@@ -184,7 +184,7 @@ TEST_CASE("the recorder captures a session's RTP over loopback into the raw reco
     CHECK(status.body["tracks"][1]["packets"] == 0);
     std::size_t expected_bytes = 0;
     for (const auto& p : packets) expected_bytes += p.size();
-    expected_bytes += test::rtcp_sr(0, 0, 0).size();
+    expected_bytes += ingest::test::rtcp_sr(0, 0, 0).size();
     CHECK(status.body["tracks"][0]["bytes"] == expected_bytes);
 
     auto deck = request(port, http::verb::post, "/api/v1/sessions/" + id + "/decks?name=Br%C3%BCche.pdf", k_pdf,
@@ -236,7 +236,7 @@ TEST_CASE("the recorder captures a session's RTP over loopback into the raw reco
 
     auto reader = TrackReader::open(raw, info->tracks[0], info->anchor);
     REQUIRE(reader);
-    const int frames = test::read_all_frames(**reader);
+    const int frames = ingest::test::read_all_frames(**reader);
     CHECK(frames == 10);
     CHECK((*reader)->sender_reports().size() == 1);
 
@@ -260,9 +260,9 @@ TEST_CASE("the recorder captures a session's RTP over loopback into the raw reco
 }
 
 TEST_CASE("the control API rejects bad requests naming the field", "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-errors");
+    tafel::test::TempDir dir("tafel-recorder-errors");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     auto recorder = Recorder::create(RecorderOptions{"127.0.0.1", 0, 46000, 46999}, catalog, layout);
     REQUIRE(recorder);
     REQUIRE((*recorder)->start());
@@ -312,9 +312,9 @@ TEST_CASE("the control API rejects bad requests naming the field", "[integration
 }
 
 TEST_CASE("stopping the recorder finalises open sessions", "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-shutdown");
+    tafel::test::TempDir dir("tafel-recorder-shutdown");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     std::atomic<int> stopped_calls{0};
     auto recorder = Recorder::create(RecorderOptions{"127.0.0.1", 0, 46000, 46999}, catalog, layout,
                                      [&](const std::string&) { ++stopped_calls; });

@@ -8,7 +8,7 @@
 #include "ingest/recorder.hpp"
 #include "packet_builder.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include "core/log.hpp"
 
@@ -38,15 +38,15 @@ struct Malformed {
 };
 
 std::vector<Malformed> malformed_cases() {
-    test::RtpFields f;
+    ingest::test::RtpFields f;
     f.seq = 5000;
-    const auto good = test::rtp(f, {0x10, 0x00, 0x42});
+    const auto good = ingest::test::rtp(f, {0x10, 0x00, 0x42});
     auto edit = [&](auto fn) {
         auto b = good;
         fn(b);
         return b;
     };
-    auto sr = test::rtcp_sr(0x11223344, 0, 0, false);
+    auto sr = ingest::test::rtcp_sr(0x11223344, 0, 0, false);
     return {
         {"truncated", {}},
         {"truncated", {0x80, 0x60, 0x13, 0x88}},
@@ -93,19 +93,19 @@ TEST_CASE("the recorder drops every malformed or foreign datagram by reason and 
         ~Unhook() { l->sinks().pop_back(); }
     } unhook{logger};
 
-    test::TempDir dir("recorder-validation");
+    tafel::test::TempDir dir("tafel-recorder-validation");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     auto recorder = Recorder::create(RecorderOptions{"127.0.0.1", 0, 47000, 47099}, catalog, layout);
     REQUIRE(recorder);
     REQUIRE((*recorder)->start());
     const std::uint16_t port = (*recorder)->control_port();
-    auto created = test::http_post(port, "/api/v1/sessions", k_session);
+    auto created = ingest::test::http_post(port, "/api/v1/sessions", k_session);
     REQUIRE(created.status == 201);
     const std::string id = created.json()["id"];
-    auto stream = test::http_post(port, "/api/v1/sessions/" + id + "/streams",
-                                  {{"kind", "video"}, {"codec", "VP8"}, {"payload_type", 96}, {"clock_rate", 90000},
-                                   {"participant", "teacher"}});
+    auto stream = ingest::test::http_post(
+        port, "/api/v1/sessions/" + id + "/streams",
+        {{"kind", "video"}, {"codec", "VP8"}, {"payload_type", 96}, {"clock_rate", 90000}, {"participant", "teacher"}});
     REQUIRE(stream.status == 201);
     const std::uint16_t media_port = stream.json()["port"];
 
@@ -122,19 +122,19 @@ TEST_CASE("the recorder drops every malformed or foreign datagram by reason and 
             sender.send_to(net::buffer(c.bytes), to);
             ++expected[c.reason];
         }
-        test::RtpFields f;
+        ingest::test::RtpFields f;
         f.seq = seq++;
         f.timestamp = 3000u * static_cast<std::uint32_t>(round);
-        valid.push_back(test::rtp(f, {0x10, 0x00, static_cast<std::uint8_t>(round)}));
+        valid.push_back(ingest::test::rtp(f, {0x10, 0x00, static_cast<std::uint8_t>(round)}));
         sender.send_to(net::buffer(valid.back()), to);
     }
-    valid.push_back(test::rtcp_sr(0x11223344, ntp_from_wall(wall_now()), 60000));
+    valid.push_back(ingest::test::rtcp_sr(0x11223344, ntp_from_wall(wall_now()), 60000));
     sender.send_to(net::buffer(valid.back()), to);
     const std::uint64_t total_dropped = cases.size() * k_rounds;
 
     json status;
-    REQUIRE(test::wait_until([&] {
-        status = test::http_get(port, "/api/v1/sessions/" + id).json();
+    REQUIRE(ingest::test::wait_until([&] {
+        status = ingest::test::http_get(port, "/api/v1/sessions/" + id).json();
         return status["tracks"][0]["dropped"] == total_dropped && status["tracks"][0]["packets"] == valid.size();
     }));
     const json& track = status["tracks"][0];
@@ -148,7 +148,7 @@ TEST_CASE("the recorder drops every malformed or foreign datagram by reason and 
     CHECK(status["state"] == "recording");
 
     // The same figures in Prometheus form.
-    const auto metrics = test::http_get(port, "/metrics");
+    const auto metrics = ingest::test::http_get(port, "/metrics");
     REQUIRE(metrics.status == 200);
     CHECK(metrics.content_type.starts_with("text/plain; version=0.0.4"));
     const std::string labels = fmt::format("session=\"{}\",track=\"t1\",recorded=\"true\"", id);
@@ -173,7 +173,7 @@ TEST_CASE("the recorder drops every malformed or foreign datagram by reason and 
     }
 
     // Only the valid datagrams reach the pcap, byte for byte.
-    REQUIRE(test::http_post(port, "/api/v1/sessions/" + id + "/stop", json::object()).status == 200);
+    REQUIRE(ingest::test::http_post(port, "/api/v1/sessions/" + id + "/stop", json::object()).status == 200);
     (*recorder)->stop();
     const auto raw = layout.raw_dir(id);
     auto info = read_recording_info(raw);
@@ -185,17 +185,21 @@ TEST_CASE("the recorder drops every malformed or foreign datagram by reason and 
 }
 
 TEST_CASE("/metrics reports loss, reordering and duplicates of a stream", "[integration][ingest][recorder]") {
-    test::TempDir dir("recorder-metrics");
+    tafel::test::TempDir dir("tafel-recorder-metrics");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     auto recorder = Recorder::create(RecorderOptions{"127.0.0.1", 0, 47100, 47199}, catalog, layout);
     REQUIRE(recorder);
     REQUIRE((*recorder)->start());
     const std::uint16_t port = (*recorder)->control_port();
-    const std::string id = test::http_post(port, "/api/v1/sessions", k_session).json()["id"];
-    auto stream = test::http_post(port, "/api/v1/sessions/" + id + "/streams",
-                                  {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000},
-                                   {"channels", 2}, {"participant", "teacher"}});
+    const std::string id = ingest::test::http_post(port, "/api/v1/sessions", k_session).json()["id"];
+    auto stream = ingest::test::http_post(port, "/api/v1/sessions/" + id + "/streams",
+                                          {{"kind", "audio"},
+                                           {"codec", "opus"},
+                                           {"payload_type", 111},
+                                           {"clock_rate", 48000},
+                                           {"channels", 2},
+                                           {"participant", "teacher"}});
     REQUIRE(stream.status == 201);
     const std::uint16_t media_port = stream.json()["port"];
 
@@ -206,21 +210,21 @@ TEST_CASE("/metrics reports loss, reordering and duplicates of a stream", "[inte
     // and 3 sent twice: 2 lost, 1 reordered, 1 duplicate.
     const std::vector<std::uint16_t> order = {65533, 65534, 1, 0, 3, 3, 4};
     for (auto s : order) {
-        test::RtpFields f;
+        ingest::test::RtpFields f;
         f.payload_type = 111;
         f.seq = s;
         f.timestamp = 960u * s;
-        sender.send_to(net::buffer(test::rtp(f, {0xfc, 0x01})), to);
+        sender.send_to(net::buffer(ingest::test::rtp(f, {0xfc, 0x01})), to);
     }
     std::string text;
     const std::string labels = fmt::format("session=\"{}\",track=\"t1\",recorded=\"true\"", id);
-    REQUIRE(test::wait_until([&] {
-        text = test::http_get(port, "/metrics").text;
+    REQUIRE(ingest::test::wait_until([&] {
+        text = ingest::test::http_get(port, "/metrics").text;
         return metric(text, fmt::format("tafel_recorder_stream_packets_total{{{}}}", labels)) == "7";
     }));
     CHECK(metric(text, fmt::format("tafel_recorder_stream_lost_packets{{{}}}", labels)) == "2");
     CHECK(metric(text, fmt::format("tafel_recorder_stream_reordered_total{{{}}}", labels)) == "1");
     CHECK(metric(text, fmt::format("tafel_recorder_stream_duplicates_total{{{}}}", labels)) == "1");
     CHECK(metric(text, fmt::format("tafel_recorder_stream_bytes_total{{{}}}", labels)) == std::to_string(7 * 14));
-    CHECK(test::http_request(port, boost::beast::http::verb::post, "/metrics").status == 405);
+    CHECK(ingest::test::http_request(port, boost::beast::http::verb::post, "/metrics").status == 405);
 }

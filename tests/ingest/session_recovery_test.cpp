@@ -7,7 +7,7 @@
 #include "ingest/session_recovery.hpp"
 #include "packet_builder.hpp"
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -21,7 +21,7 @@ namespace {
 
 // A raw recording as a recorder leaves it when killed: recording.json without stopped_utc_us,
 // tracks/<t>.pcap.tmp with `packets` synced records (+ `torn` bytes of a half-written one).
-RecordingInfo dead_recording(const storage::Layout& layout, test::FakeCatalog& catalog, int packets,
+RecordingInfo dead_recording(const storage::Layout& layout, ingest::test::FakeCatalog& catalog, int packets,
                              const std::vector<std::uint8_t>& torn) {
     RecordingInfo info;
     info.id = "dead-1";
@@ -53,9 +53,9 @@ RecordingInfo dead_recording(const storage::Layout& layout, test::FakeCatalog& c
         auto w = PcapWriter::create(dir / t.file, info.anchor);
         REQUIRE(w);
         for (int i = 0; i < packets; ++i) {
-            test::RtpFields f;
+            ingest::test::RtpFields f;
             f.seq = static_cast<std::uint16_t>(i);
-            const auto p = test::rtp(f, {0x10, 0x00, 0x01});
+            const auto p = ingest::test::rtp(f, {0x10, 0x00, 0x01});
             // 20 ms apart, starting 1 s after the anchor.
             REQUIRE(w->append(ArrivalTime{info.anchor.arrival.ns + 1'000'000'000 + i * 20'000'000}, {{127, 0, 0, 1}, 5000},
                               {{127, 0, 0, 1}, 40000}, p));
@@ -76,9 +76,9 @@ RecordingInfo dead_recording(const storage::Layout& layout, test::FakeCatalog& c
 } // namespace
 
 TEST_CASE("recover_sessions closes a dead recording and enqueues its render", "[integration][ingest][recorder]") {
-    test::TempDir dir("recovery");
+    tafel::test::TempDir dir("tafel-recovery");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     // Torn tails: half a record header; a whole header whose data is cut; a zero-filled block.
     std::vector<std::uint8_t> torn = GENERATE(std::vector<std::uint8_t>{},                        //
                                               std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7},       //
@@ -134,9 +134,9 @@ TEST_CASE("recover_sessions closes a dead recording and enqueues its render", "[
 }
 
 TEST_CASE("recover_sessions finishes the catalog of a recording finalised only on disk", "[integration][ingest][recorder]") {
-    test::TempDir dir("recovery-catalog");
+    tafel::test::TempDir dir("tafel-recovery-catalog");
     const storage::Layout layout(dir.path());
-    test::FakeCatalog catalog;
+    ingest::test::FakeCatalog catalog;
     auto info = dead_recording(layout, catalog, 3, {});
     info.stopped = WallTime{info.started.utc_us + 5'000'000};
     REQUIRE(write_recording_info(layout.raw_dir(info.id), info));   // died before the catalog update

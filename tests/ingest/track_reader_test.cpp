@@ -1,7 +1,7 @@
 #include "ingest/pcap_writer.hpp"
 #include "ingest/track_reader.hpp"
 #include "packet_builder.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -29,14 +29,14 @@ std::vector<Sent> vp8_stream() {
     std::uint32_t ts = 0xffffffffu - 3000 * 5;
     for (int f = 0; f < 30; ++f, ts += 3000) {
         for (int i = 0; i < 3; ++i, ++seq) {
-            test::RtpFields fields;
+            ingest::test::RtpFields fields;
             fields.seq = seq;
             fields.timestamp = ts;
             fields.marker = i == 2;
             std::vector<std::uint8_t> payload{static_cast<std::uint8_t>(i == 0 ? 0x10 : 0x00)};
             if (i == 0) payload.push_back(f % 10 == 0 ? 0x00 : 0x01);
             payload.push_back(static_cast<std::uint8_t>(f));
-            out.push_back(Sent{test::rtp(fields, payload), seq});
+            out.push_back(Sent{ingest::test::rtp(fields, payload), seq});
         }
     }
     return out;
@@ -46,7 +46,7 @@ std::vector<Sent> vp8_stream() {
 
 TEST_CASE("TrackReader reassembles a VP8 track despite reordering, duplicates and loss",
           "[unit][ingest][track_reader]") {
-    test::TempDir dir("track-vp8");
+    tafel::test::TempDir dir("tafel-track-vp8");
     std::filesystem::create_directories(dir.path() / "tracks");
     const TrackInfo track{"t1", MediaKind::video, "vp8", 96, 90000, 0, "teacher", 40000, "tracks/t1.pcap"};
     auto stream = vp8_stream();
@@ -58,7 +58,7 @@ TEST_CASE("TrackReader reassembles a VP8 track despite reordering, duplicates an
     const std::uint16_t lost_seq = static_cast<std::uint16_t>(65500 + 61);
     std::erase_if(stream, [&](const Sent& s) { return s.seq == lost_seq; });
     // Also junk that must be skipped: garbage, an RTP packet of another payload type.
-    test::RtpFields rtx;
+    ingest::test::RtpFields rtx;
     rtx.payload_type = 97;
     rtx.seq = 7;
     const std::uint32_t first_ts = 0xffffffffu - 3000 * 5;
@@ -67,19 +67,20 @@ TEST_CASE("TrackReader reassembles a VP8 track despite reordering, duplicates an
         REQUIRE(w);
         std::int64_t t = k_anchor.arrival.ns;
         // A sender report before the first RTP packet, one frame ahead of it.
-        REQUIRE(w->append(ArrivalTime{t}, k_sender, k_recorder,
-                          test::rtcp_sr(0x11223344, ntp_from_wall(WallTime{1'700'000'000'500'000}), first_ts + 3000)));
+        REQUIRE(w->append(
+            ArrivalTime{t}, k_sender, k_recorder,
+            ingest::test::rtcp_sr(0x11223344, ntp_from_wall(WallTime{1'700'000'000'500'000}), first_ts + 3000)));
         for (std::size_t i = 0; i < stream.size(); ++i) {
             t += 1'000'000;
             REQUIRE(w->append(ArrivalTime{t}, k_sender, k_recorder, stream[i].bytes));
             if (i == 30) {
                 // After the timestamp wrap: RTP timestamp of frame 9 (wrapped to a small value).
                 REQUIRE(w->append(ArrivalTime{t}, k_sender, k_recorder,
-                                  test::rtcp_sr(0x11223344, ntp_from_wall(WallTime{1'700'000'001'000'000}),
-                                                first_ts + 9 * 3000)));
+                                  ingest::test::rtcp_sr(0x11223344, ntp_from_wall(WallTime{1'700'000'001'000'000}),
+                                                        first_ts + 9 * 3000)));
                 const std::vector<std::uint8_t> junk{0x00, 0x01, 0x02};
                 REQUIRE(w->append(ArrivalTime{t}, k_sender, k_recorder, junk));
-                REQUIRE(w->append(ArrivalTime{t}, k_sender, k_recorder, test::rtp(rtx, {1, 2, 3})));
+                REQUIRE(w->append(ArrivalTime{t}, k_sender, k_recorder, ingest::test::rtp(rtx, {1, 2, 3})));
             }
         }
         // Not closed: the reader must find the .tmp.
@@ -123,19 +124,19 @@ TEST_CASE("TrackReader reassembles a VP8 track despite reordering, duplicates an
 }
 
 TEST_CASE("TrackReader reads an Opus track packet by packet", "[unit][ingest][track_reader]") {
-    test::TempDir dir("track-opus");
+    tafel::test::TempDir dir("tafel-track-opus");
     const TrackInfo track{"t2", MediaKind::audio, "opus", 111, 48000, 2, "teacher", 40002, "t2.pcap"};
     {
         auto w = PcapWriter::create(dir.path() / track.file, k_anchor);
         REQUIRE(w);
         for (std::uint16_t i = 0; i < 50; ++i) {
-            test::RtpFields f;
+            ingest::test::RtpFields f;
             f.payload_type = 111;
             f.seq = i;
             f.timestamp = 960u * i;
             f.marker = i == 0;
             REQUIRE(w->append(ArrivalTime{k_anchor.arrival.ns + i * 20'000'000ll}, k_sender, k_recorder,
-                              test::rtp(f, {0xfc, static_cast<std::uint8_t>(i)})));
+                              ingest::test::rtp(f, {0xfc, static_cast<std::uint8_t>(i)})));
         }
         REQUIRE(w->close());
     }
@@ -155,7 +156,7 @@ TEST_CASE("TrackReader reads an Opus track packet by packet", "[unit][ingest][tr
 }
 
 TEST_CASE("TrackReader rejects unknown codecs and missing files by name", "[unit][ingest][track_reader]") {
-    test::TempDir dir("track-errors");
+    tafel::test::TempDir dir("tafel-track-errors");
     TrackInfo track{"t9", MediaKind::video, "H265", 98, 90000, 0, "teacher", 40000, "tracks/t9.pcap"};
     auto r = TrackReader::open(dir.path(), track, k_anchor);
     REQUIRE_FALSE(r);

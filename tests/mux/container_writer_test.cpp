@@ -1,5 +1,6 @@
 #include "mux/container_writer.hpp"
 #include "tests/mux/probe.hpp"
+#include "tests/support/temp_dir.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>

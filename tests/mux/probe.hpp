@@ -5,39 +5,15 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <cstdlib>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 namespace tafel::test {
-
-// A fresh folder under the system temp folder, removed with its contents at scope exit
-// (kept when TAFEL_KEEP_TEST_FILES is set, to look at a failing test's output).
-class TempDir {
-public:
-    explicit TempDir(const std::string& prefix) {
-        std::random_device random;
-        path_ = std::filesystem::temp_directory_path() /
-                (prefix + "-" + std::to_string(random()) + "-" + std::to_string(random()));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (std::getenv("TAFEL_KEEP_TEST_FILES") == nullptr) std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 // Runs a command and returns its standard output.
 inline std::string run_command(const std::string& command) {

@@ -11,8 +11,9 @@
 using namespace tafel;
 using namespace tafel::storage;
 using tafel::storage::test::Backend;
-using tafel::storage::test::TempDir;
+using tafel::storage::test::sqlite_url_in;
 using tafel::storage::test::TestDatabase;
+using tafel::test::TempDir;
 
 namespace {
 
@@ -34,7 +35,7 @@ std::unique_ptr<Catalog> open_catalog(const std::string& url) {
     return std::move(*catalog);
 }
 
-std::unique_ptr<Catalog> open_catalog(const TempDir& dir) { return open_catalog(dir.db_url()); }
+std::unique_ptr<Catalog> open_catalog(const TempDir& dir) { return open_catalog(sqlite_url_in(dir.path())); }
 
 std::int64_t scalar(SqliteDb& db, const std::string& sql) {
     auto stmt = db.prepare(sql);
@@ -217,7 +218,7 @@ TEST_CASE("a database from a newer tafel is refused", "[integration]") {
         REQUIRE(db->exec("INSERT INTO schema_version (version, name, applied_utc_us) VALUES (99, 'future', 0)")
                     .has_value());
     }
-    auto catalog = Catalog::open(dir.db_url());
+    auto catalog = Catalog::open(sqlite_url_in(dir.path()));
     REQUIRE_FALSE(catalog.has_value());
     CHECK(catalog.error().code == Errc::unsupported);
     CHECK_THAT(catalog.error().message, Catch::Contains("99"));

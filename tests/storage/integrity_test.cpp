@@ -4,7 +4,7 @@
 #include "storage/checksums.hpp"
 #include "storage/layout.hpp"
 #include "storage/lesson_export.hpp"
-#include "temp_dir.hpp"
+#include "test_database.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -15,7 +15,7 @@
 
 using namespace tafel;
 using namespace tafel::storage;
-using tafel::storage::test::TempDir;
+using tafel::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {

@@ -1,5 +1,5 @@
 #include "storage/layout.hpp"
-#include "temp_dir.hpp"
+#include "test_database.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -16,7 +16,7 @@
 
 using namespace tafel;
 using namespace tafel::storage;
-using tafel::storage::test::TempDir;
+using tafel::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {

@@ -74,7 +74,7 @@ const std::string& pg_server_url() {
 
 TestDatabase::TestDatabase(Backend backend) : backend_(backend) {
     if (backend == Backend::sqlite) {
-        url_ = dir_.db_url();
+        url_ = sqlite_url_in(dir_.path());
         return;
     }
     const std::string& server = pg_server_url();

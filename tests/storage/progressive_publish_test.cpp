@@ -20,8 +20,8 @@
 using namespace tafel;
 using namespace tafel::storage;
 using tafel::storage::test::Backend;
-using tafel::storage::test::TempDir;
 using tafel::storage::test::TestDatabase;
+using tafel::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {

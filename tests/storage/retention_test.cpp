@@ -18,8 +18,8 @@
 using namespace tafel;
 using namespace tafel::storage;
 using tafel::storage::test::Backend;
-using tafel::storage::test::TempDir;
 using tafel::storage::test::TestDatabase;
+using tafel::test::TempDir;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 

@@ -2,11 +2,17 @@
 // The backends every queue and catalog test runs against, and a fresh empty database for
 // one test on either: a SQLite file in a temp folder, or a new database on the test
 // PostgreSQL server (pg_server.cpp).
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
+#include <filesystem>
 #include <string>
 
 namespace tafel::storage::test {
+
+// "sqlite:<dir>/data/tafel.db": a folder that does not exist yet, to exercise creation.
+inline std::string sqlite_url_in(const std::filesystem::path& dir) {
+    return "sqlite:" + (dir / "data" / "tafel.db").string();
+}
 
 enum class Backend { sqlite, postgres };
 
@@ -25,11 +31,11 @@ public:
 
     Backend backend() const { return backend_; }
     const std::string& url() const { return url_; }
-    const TempDir& dir() const { return dir_; }
+    const tafel::test::TempDir& dir() const { return dir_; }
 
 private:
     Backend backend_;
-    TempDir dir_;
+    tafel::test::TempDir dir_{"tafel-storage"};
     std::string url_;
 };
 

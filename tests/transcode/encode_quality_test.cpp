@@ -4,6 +4,7 @@
 // 38 dB, and the frames in which only the webcam tile moved must cost a small fraction of
 // a keyframe (the encoders were told which blocks stood still).
 #include "tests/mux/probe.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "transcode/output_set.hpp"
 
 #include <cairo.h>

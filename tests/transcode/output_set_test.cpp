@@ -1,6 +1,7 @@
 #include "transcode/output_set.hpp"
 #include "transcode/av_handles.hpp"
 #include "tests/mux/probe.hpp"
+#include "tests/support/temp_dir.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>

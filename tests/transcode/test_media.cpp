@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <numbers>
-#include <random>
 #include <stdexcept>
 
 namespace tafel::transcode::test {
@@ -87,17 +86,6 @@ bool near_rgb(std::uint32_t argb, std::uint32_t rgb, int tolerance) {
     return std::abs(red(argb) - static_cast<int>((rgb >> 16) & 0xff)) <= tolerance &&
            std::abs(green(argb) - static_cast<int>((rgb >> 8) & 0xff)) <= tolerance &&
            std::abs(blue(argb) - static_cast<int>(rgb & 0xff)) <= tolerance;
-}
-
-TempDir::TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / fmt::format("tafel-transcode-test-{:08x}{:08x}", rd(), rd());
-    std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
 }
 
 } // namespace tafel::transcode::test

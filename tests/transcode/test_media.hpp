@@ -3,6 +3,7 @@
 // PDF decks (Cairo), and a TrackReader fake that serves frames from memory.
 #include "ingest/track_reader.hpp"
 #include "transcode/argb_image.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -57,17 +58,7 @@ inline int blue(std::uint32_t argb) { return static_cast<int>(argb & 0xff); }
 // True when every component of `argb` is within `tolerance` of `rgb` (0xRRGGBB).
 bool near_rgb(std::uint32_t argb, std::uint32_t rgb, int tolerance = 3);
 
-// A unique, empty temporary directory removed on destruction.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+// The shared scratch folder (tests/support), as the transcode tests name it.
+using tafel::test::TempDir;
 
 } // namespace tafel::transcode::test
