@@ -5,17 +5,15 @@
 #include "ingest/pcap_reader.hpp"
 #include "ingest/raw_recording.hpp"
 #include "ingest/recorder.hpp"
-#include "packet_builder.hpp"
 #include "storage/layout.hpp"
+#include "two_voices.hpp"
 #include "tests/support/temp_dir.hpp"
 
-#include <boost/asio/ip/udp.hpp>
 #include <catch2/catch.hpp>
 
 using namespace tafel;
 using namespace tafel::ingest;
 using nlohmann::json;
-namespace net = boost::asio;
 
 TEST_CASE("consent_changed starts and stops writing a participant's media from that instant",
           "[integration][ingest][recorder]") {
@@ -37,52 +35,27 @@ TEST_CASE("consent_changed starts and stops writing a participant's media from t
                {{"id", "pupil"}, {"name", "Lea"}, {"role", "viewer"}, {"consent", "unknown"}}}}})
             .json()["id"];
     const std::string base = "/api/v1/sessions/" + id;
-    const json audio = {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"channels", 2}};
-    json pupil_req = audio;
-    pupil_req["participant"] = "pupil";
-    json teacher_req = audio;
-    teacher_req["participant"] = "teacher";
-    const auto pupil = ingest::test::http_post(port, base + "/streams", pupil_req);
-    REQUIRE(pupil.status == 201);
-    CHECK(pupil.json()["recorded"] == false);
-    const auto teacher = ingest::test::http_post(port, base + "/streams", teacher_req);
-    REQUIRE(teacher.status == 201);
-
-    net::io_context io;
-    net::ip::udp::socket sender(io, net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-    const net::ip::udp::endpoint to_pupil(net::ip::make_address("127.0.0.1"), pupil.json()["port"]);
-    const net::ip::udp::endpoint to_teacher(net::ip::make_address("127.0.0.1"), teacher.json()["port"]);
-    std::uint16_t seq = 0;
-    std::vector<std::vector<std::uint8_t>> pupil_sent;
-    auto send_five = [&] {
-        for (int i = 0; i < 5; ++i) {
-            ingest::test::RtpFields f;
-            f.payload_type = 111;
-            f.seq = seq++;
-            pupil_sent.push_back(ingest::test::rtp(f, {0xfc, static_cast<std::uint8_t>(f.seq)}));
-            sender.send_to(net::buffer(pupil_sent.back()), to_pupil);
-            sender.send_to(net::buffer(ingest::test::rtp(f, {0xfc, 0xff})), to_teacher);
-        }
-    };
-    auto track = [&](int i) { return ingest::test::http_get(port, base).json()["tracks"][i]; };
+    ingest::test::TwoVoices voices(port, base, "pupil", "teacher");
+    CHECK(voices.pupil.json()["recorded"] == false);
     auto consent = [&](const std::string& who, const std::string& value) {
         return ingest::test::http_post(port, base + "/events",
                                        {{"type", "consent_changed"}, {"participant", who}, {"consent", value}});
     };
 
-    send_five();   // unknown consent: counted, not written
-    REQUIRE(ingest::test::wait_until([&] { return track(0)["dropped_by_reason"]["not_recordable"] == 5; }));
+    voices.send_five(); // unknown consent: counted, not written
+    REQUIRE(ingest::test::wait_until([&] { return voices.track(0)["dropped_by_reason"]["not_recordable"] == 5; }));
     REQUIRE(consent("pupil", "granted").status == 202);
-    CHECK(track(0)["recorded"] == true);
-    send_five();   // written
-    REQUIRE(ingest::test::wait_until([&] { return track(0)["packets"] == 5; }));
+    CHECK(voices.track(0)["recorded"] == true);
+    voices.send_five(); // written
+    REQUIRE(ingest::test::wait_until([&] { return voices.track(0)["packets"] == 5; }));
     REQUIRE(consent("pupil", "denied").status == 202);
     REQUIRE(consent("teacher", "denied").status == 202);   // a moderator is recorded regardless
-    CHECK(track(0)["recorded"] == false);
-    send_five();   // withdrawn: counted, not written
-    REQUIRE(ingest::test::wait_until(
-        [&] { return track(0)["dropped_by_reason"]["not_recordable"] == 10 && track(1)["packets"] == 15; }));
-    CHECK(track(0)["packets"] == 5);
+    CHECK(voices.track(0)["recorded"] == false);
+    voices.send_five(); // withdrawn: counted, not written
+    REQUIRE(ingest::test::wait_until([&] {
+        return voices.track(0)["dropped_by_reason"]["not_recordable"] == 10 && voices.track(1)["packets"] == 15;
+    }));
+    CHECK(voices.track(0)["packets"] == 5);
     CHECK(consent("nobody", "granted").status == 400);
     CHECK(consent("pupil", "maybe").status == 400);
 
@@ -98,7 +71,7 @@ TEST_CASE("consent_changed starts and stops writing a participant's media from t
     auto records = read_pcap(raw / "tracks" / "t1.pcap", info->anchor);
     REQUIRE(records);
     REQUIRE(records->size() == 5);
-    for (std::size_t i = 0; i < 5; ++i) CHECK((*records)[i].payload == pupil_sent[5 + i]);
+    for (std::size_t i = 0; i < 5; ++i) CHECK((*records)[i].payload == voices.pupil_sent[5 + i]);
     auto teacher_records = read_pcap(raw / "tracks" / "t2.pcap", info->anchor);
     REQUIRE(teacher_records);
     CHECK(teacher_records->size() == 15);

@@ -6,12 +6,11 @@
 #include "http_client.hpp"
 #include "ingest/raw_recording.hpp"
 #include "ingest/recorder.hpp"
-#include "packet_builder.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "two_voices.hpp"
 
-#include <boost/asio/ip/udp.hpp>
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -20,7 +19,6 @@
 using namespace tafel;
 using namespace tafel::ingest;
 using nlohmann::json;
-namespace net = boost::asio;
 
 namespace {
 
@@ -67,45 +65,22 @@ TEST_CASE("teacher_only session: a consenting pupil's media and chat are never w
     const std::string base = "/api/v1/sessions/" + id;
     CHECK(ingest::test::http_get(port, base).json()["consent_policy"] == "teacher_only");
 
-    const json audio = {
-        {"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"channels", 2}};
-    json pupil_req = audio;
-    pupil_req["participant"] = "paula";
-    json teacher_req = audio;
-    teacher_req["participant"] = "teacher";
-    const auto pupil = ingest::test::http_post(port, base + "/streams", pupil_req);
-    REQUIRE(pupil.status == 201);
-    CHECK(pupil.json()["recorded"] == false); // consent granted, but the policy says teacher only
-    const auto teacher = ingest::test::http_post(port, base + "/streams", teacher_req);
-    REQUIRE(teacher.status == 201);
-
-    net::io_context io;
-    net::ip::udp::socket sender(io, net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-    const net::ip::udp::endpoint to_pupil(net::ip::make_address("127.0.0.1"), pupil.json()["port"]);
-    const net::ip::udp::endpoint to_teacher(net::ip::make_address("127.0.0.1"), teacher.json()["port"]);
-    std::uint16_t seq = 0;
-    auto send_five = [&] {
-        for (int i = 0; i < 5; ++i) {
-            ingest::test::RtpFields f;
-            f.payload_type = 111;
-            f.seq = seq++;
-            sender.send_to(net::buffer(ingest::test::rtp(f, {0xfc, 0x01})), to_pupil);
-            sender.send_to(net::buffer(ingest::test::rtp(f, {0xfc, 0x02})), to_teacher);
-        }
-    };
-    auto track = [&](int i) { return ingest::test::http_get(port, base).json()["tracks"][i]; };
-    send_five();
-    REQUIRE(ingest::test::wait_until(
-        [&] { return track(0)["dropped_by_reason"]["not_recordable"] == 5 && track(1)["packets"] == 5; }));
+    ingest::test::TwoVoices voices(port, base, "paula", "teacher");
+    CHECK(voices.pupil.json()["recorded"] == false); // consent granted, but the policy says teacher only
+    voices.send_five();
+    REQUIRE(ingest::test::wait_until([&] {
+        return voices.track(0)["dropped_by_reason"]["not_recordable"] == 5 && voices.track(1)["packets"] == 5;
+    }));
     // A consent granted again changes nothing under teacher_only.
     REQUIRE(ingest::test::http_post(port, base + "/events",
                                     {{"type", "consent_changed"}, {"participant", "paula"}, {"consent", "granted"}})
                 .status == 202);
-    CHECK(track(0)["recorded"] == false);
-    send_five();
-    REQUIRE(ingest::test::wait_until(
-        [&] { return track(0)["dropped_by_reason"]["not_recordable"] == 10 && track(1)["packets"] == 10; }));
-    CHECK(track(0)["packets"] == 0);
+    CHECK(voices.track(0)["recorded"] == false);
+    voices.send_five();
+    REQUIRE(ingest::test::wait_until([&] {
+        return voices.track(0)["dropped_by_reason"]["not_recordable"] == 10 && voices.track(1)["packets"] == 10;
+    }));
+    CHECK(voices.track(0)["packets"] == 0);
     for (const auto& [who, text] : std::vector<std::pair<std::string, std::string>>{
              {"paula", "Paulas Frage"}, {"udo", "Udos Frage"}, {"teacher", "Lehrerinnen-Antwort"}}) {
         REQUIRE(ingest::test::http_post(port, base + "/events", chat(who, text)).status == 202);
