@@ -10,10 +10,9 @@
 #include "media_probe.hpp"
 #include "rtp_media.hpp"
 #include "tafel_up.hpp"
+#include "tests/ingest/recovered_recording.hpp"
 
 #include "core/time.hpp"
-#include "ingest/pcap_reader.hpp"
-#include "ingest/raw_recording.hpp"
 #include "samples/control_client.hpp"
 #include "storage/catalog.hpp"
 
@@ -30,9 +29,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <random>
-#include <set>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -85,71 +82,10 @@ struct StreamPlan {
     std::vector<tafel::test::RtpDatagram> datagrams;
 };
 
-struct StreamRun {
-    std::string track;
-    std::map<std::uint16_t, Clock::time_point> sent; // RTP sequence number → when it left
-};
-
-struct Run {
-    std::string id;
-    std::vector<StreamRun> streams;
-    Clock::time_point killed_at;
-};
-
-// The RTP sequence numbers in a recovered track (RTCP records skipped: PT 200..204).
-std::set<std::uint16_t> sequences_on_disk(const fs::path& file, const tafel::ClockAnchor& anchor, bool& torn) {
-    auto reader = tafel::ingest::PcapReader::open(file, anchor);
-    REQUIRE(reader);
-    std::set<std::uint16_t> got;
-    for (;;) {
-        auto r = reader->next();
-        REQUIRE(r);
-        if (!*r) break;
-        const auto& p = (*r)->payload;
-        REQUIRE(p.size() >= 12);
-        if (p[1] >= 200 && p[1] <= 204) continue;
-        got.insert(static_cast<std::uint16_t>((p[2] << 8) | p[3]));
-    }
-    torn = reader->truncated_tail();
-    return got;
-}
+using Run = tafel::ingest::test::KilledRun;
 
 void check_recovered(const fs::path& data, const Run& run) {
-    INFO("recording " << run.id);
-    const fs::path raw = data / "raw" / run.id;
-    auto info = tafel::ingest::read_recording_info(raw);
-    REQUIRE(info);
-    CHECK(info->stopped.has_value());
-    const auto horizon = run.killed_at - k_sync_interval - k_slack;
-    for (const auto& s : run.streams) {
-        INFO("track " << s.track);
-        const fs::path file = raw / "tracks" / (s.track + ".pcap");
-        CHECK(fs::exists(file));
-        CHECK_FALSE(fs::exists(fs::path(file.string() + ".tmp")));
-        bool torn = false;
-        const auto got = sequences_on_disk(file, info->anchor, torn);
-        CHECK_FALSE(torn);
-        std::size_t must = 0, missing = 0;
-        for (const auto& [seq, at] : s.sent) {
-            if (at >= horizon) continue;
-            ++must;
-            if (!got.contains(seq)) ++missing;
-        }
-        INFO(must << " RTP packets were sent more than one sync interval before the kill; " << got.size() << " of "
-                  << s.sent.size() << " sent are on disk");
-        CHECK(missing == 0);
-    }
-    auto catalog = tafel::storage::Catalog::open("sqlite:" + (data / "tafel.db").string());
-    REQUIRE(catalog);
-    auto row = (*catalog)->recording(run.id);
-    REQUIRE(row);
-    REQUIRE(*row);
-    CHECK((*row)->state == tafel::storage::RecordingState::stopped);
-    auto jobs = (*catalog)->jobs_of(run.id);
-    REQUIRE(jobs);
-    REQUIRE(jobs->size() == 2); // the render and its audio-only preview (issue 6)
-    CHECK((*jobs)[0].kind == "render");
-    CHECK((*jobs)[1].kind == "preview");
+    tafel::ingest::test::check_recovered(data, run, k_sync_interval + k_slack);
 }
 
 tafel::samples::ControlClient client_for(int port, bool signed_requests) {

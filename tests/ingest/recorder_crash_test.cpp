@@ -5,9 +5,9 @@
 // the kill is in the closed pcap (read with ingest's reader), the recording is stopped on disk
 // and in the catalog, and its render job is enqueued.
 #include "http_client.hpp"
-#include "ingest/pcap_reader.hpp"
 #include "ingest/raw_recording.hpp"
 #include "ingest/recorder.hpp"
+#include "recovered_recording.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -23,7 +23,6 @@
 
 #include <chrono>
 #include <random>
-#include <set>
 
 using namespace tafel;
 using namespace tafel::ingest;
@@ -95,19 +94,14 @@ private:
     std::uint16_t port_ = 0;
 };
 
+// Where one stream's packets go and what they carry.
 struct StreamPlan {
-    std::string track;
     net::ip::udp::endpoint to;
     std::uint8_t payload_type = 0;
     std::size_t payload = 0;
-    std::vector<std::chrono::steady_clock::time_point> sent;   // by sequence number
 };
 
-struct Run {
-    std::string id;
-    std::vector<StreamPlan> streams;
-    std::chrono::steady_clock::time_point killed_at;
-};
+using ingest::test::KilledRun;
 
 std::vector<std::uint8_t> rtp(std::uint8_t pt, std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc, std::size_t n) {
     std::vector<std::uint8_t> b = {0x80, pt, static_cast<std::uint8_t>(seq >> 8), static_cast<std::uint8_t>(seq),
@@ -117,53 +111,6 @@ std::vector<std::uint8_t> rtp(std::uint8_t pt, std::uint16_t seq, std::uint32_t 
                                    static_cast<std::uint8_t>(ssrc >> 8), static_cast<std::uint8_t>(ssrc)};
     b.resize(12 + n, 0x5a);
     return b;
-}
-
-void check_recovered(const fs::path& data, const Run& run) {
-    INFO("recording " << run.id);
-    const fs::path raw = data / "raw" / run.id;
-    auto info = read_recording_info(raw);
-    REQUIRE(info);
-    CHECK(info->stopped.has_value());
-    const auto horizon = run.killed_at - k_sync_interval - k_slack;
-    for (const auto& s : run.streams) {
-        INFO("track " << s.track);
-        const fs::path file = raw / "tracks" / (s.track + ".pcap");
-        CHECK_FALSE(fs::exists(fs::path(file.string() + ".tmp")));
-        auto reader = PcapReader::open(file, info->anchor);
-        REQUIRE(reader);
-        std::set<std::uint16_t> got;
-        for (;;) {
-            auto r = reader->next();
-            REQUIRE(r);
-            if (!*r) break;
-            const auto& p = (*r)->payload;
-            REQUIRE(p.size() >= 12);
-            got.insert(static_cast<std::uint16_t>((p[2] << 8) | p[3]));
-        }
-        CHECK_FALSE(reader->truncated_tail());
-        std::size_t must = 0;
-        std::size_t missing = 0;
-        for (std::size_t seq = 0; seq < s.sent.size(); ++seq) {
-            if (s.sent[seq] >= horizon) continue;
-            ++must;
-            if (!got.contains(static_cast<std::uint16_t>(seq))) ++missing;
-        }
-        INFO(must << " packets were sent more than one sync interval before the kill; " << got.size() << " of "
-                  << s.sent.size() << " sent are on disk");
-        CHECK(missing == 0);
-    }
-    auto catalog = storage::Catalog::open("sqlite:" + (data / "tafel.db").string());
-    REQUIRE(catalog);
-    auto row = (*catalog)->recording(run.id);
-    REQUIRE(row);
-    REQUIRE(*row);
-    CHECK((*row)->state == storage::RecordingState::stopped);
-    auto jobs = (*catalog)->jobs_of(run.id);
-    REQUIRE(jobs);
-    REQUIRE(jobs->size() == 2); // the render and its audio-only preview (issue 6)
-    CHECK((*jobs)[0].kind == "render");
-    CHECK((*jobs)[1].kind == "preview");
 }
 
 } // namespace
@@ -177,13 +124,15 @@ TEST_CASE("a recorder killed with SIGKILL 20 times loses no packet older than on
     std::uniform_int_distribution<int> kill_after_ms(100, 900);
     net::io_context io;
     net::ip::udp::socket sender(io, net::ip::udp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-    std::vector<Run> runs;
+    std::vector<KilledRun> runs;
 
     for (int n = 0; n < k_runs; ++n) {
         INFO("run " << n);
         RecorderProcess recorder(data);
         REQUIRE(recorder.port() != 0);
-        if (n > 0) check_recovered(data, runs.back());   // recovered before the API answered
+        if (n > 0)
+            ingest::test::check_recovered(data, runs.back(),
+                                          k_sync_interval + k_slack); // recovered before the API answered
 
         const json created =
             ingest::test::http_post(
@@ -196,8 +145,9 @@ TEST_CASE("a recorder killed with SIGKILL 20 times loses no packet older than on
                    {{"id", "pupil"}, {"name", "Mia"}, {"role", "viewer"}, {"consent", "granted"}}}}})
                 .json();
         REQUIRE(created.contains("id"));
-        Run run;
+        KilledRun run;
         run.id = created["id"];
+        std::vector<StreamPlan> plans;
         const std::vector<json> streams = {
             {{"kind", "video"}, {"codec", "VP8"}, {"payload_type", 96}, {"clock_rate", 90000}, {"participant", "teacher"}},
             {{"kind", "audio"}, {"codec", "opus"}, {"payload_type", 111}, {"clock_rate", 48000}, {"channels", 2}, {"participant", "teacher"}},
@@ -207,18 +157,21 @@ TEST_CASE("a recorder killed with SIGKILL 20 times loses no packet older than on
                 ingest::test::http_post(recorder.port(), "/api/v1/sessions/" + run.id + "/streams", s).json();
             REQUIRE(added.contains("port"));
             const std::uint16_t media_port = added["port"];
-            run.streams.push_back(StreamPlan{added["track"], {net::ip::make_address("127.0.0.1"), media_port},
-                                             static_cast<std::uint8_t>(s["payload_type"]),
-                                             s["kind"] == "video" ? std::size_t{1000} : std::size_t{120}, {}});
+            run.streams.push_back({added["track"], {}});
+            plans.push_back({{net::ip::make_address("127.0.0.1"), media_port},
+                             static_cast<std::uint8_t>(s["payload_type"]),
+                             s["kind"] == "video" ? std::size_t{1000} : std::size_t{120}});
         }
 
         // ~1 packet per ms per stream until the kill at a random moment.
         const auto kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_after_ms(random));
         std::uint32_t tick = 0;
         while (std::chrono::steady_clock::now() < kill_at) {
-            for (auto& s : run.streams) {
-                const auto seq = static_cast<std::uint16_t>(s.sent.size());
-                s.sent.push_back(std::chrono::steady_clock::now());
+            for (std::size_t i = 0; i < plans.size(); ++i) {
+                const auto& s = plans[i];
+                auto& sent = run.streams[i].sent;
+                const auto seq = static_cast<std::uint16_t>(sent.size());
+                sent[seq] = std::chrono::steady_clock::now();
                 sender.send_to(net::buffer(rtp(s.payload_type, seq, tick * 90, 0x1000u + s.to.port(), s.payload)), s.to);
             }
             ++tick;
@@ -232,7 +185,7 @@ TEST_CASE("a recorder killed with SIGKILL 20 times loses no packet older than on
     {
         RecorderProcess recorder(data);
         REQUIRE(recorder.port() != 0);
-        check_recovered(data, runs.back());
+        ingest::test::check_recovered(data, runs.back(), k_sync_interval + k_slack);
     }
     auto catalog = storage::Catalog::open("sqlite:" + (data / "tafel.db").string());
     REQUIRE(catalog);
