@@ -82,21 +82,34 @@ std::vector<std::pair<fs::path, std::string>> files_under(const fs::path& dir) {
     return out;
 }
 
+// A fresh data folder with a 3-second sync lesson in raw/: the teacher's webcam and microphone
+// (the microphone from `audio_start_ms`), the first marker at 1 s; its recording.json read back.
+struct PrivacyLesson {
+    explicit PrivacyLesson(std::int64_t audio_start_ms) {
+        REQUIRE(layout.ensure().has_value());
+        test::SyncLessonOptions o;
+        o.duration_ms = 3'000;
+        o.first_marker_ms = 1'000;
+        o.audio_start_ms = audio_start_ms;
+        lesson = test::write_sync_lesson(layout.root() / "raw", o);
+        info = ingest::read_recording_info(lesson.dir).value();
+    }
+    std::string url() const { return "sqlite:" + (data.path / "tafel.db").string(); }
+
+    test::DataDir data{"tafel-privacy-"};
+    storage::Layout layout{data.path};
+    test::SyncLesson lesson;
+    ingest::RecordingInfo info;
+};
+
 } // namespace
 
 TEST_CASE("a denied pupil's name and chat text appear in no published file and no HTTP answer", "[e2e]") {
-    test::DataDir data("tafel-privacy-");
-    const storage::Layout layout(data.path);
-    REQUIRE(layout.ensure().has_value());
-
     // The teacher's webcam and microphone (3 s), then the pupils as the recorder would leave
     // them: both in recording.json, no media of the denied one (the recorder discards it).
-    test::SyncLessonOptions o;
-    o.duration_ms = 3'000;
-    o.first_marker_ms = 1'000;
-    const auto lesson = test::write_sync_lesson(layout.root() / "raw", o);
+    PrivacyLesson fresh(test::SyncLessonOptions{}.audio_start_ms);
+    auto& [data, layout, lesson, info] = fresh;
     const std::string id = lesson.dir.filename().string();
-    auto info = ingest::read_recording_info(lesson.dir).value();
     info.participants.push_back({k_denied_id, k_denied_name, ingest::Role::viewer, ingest::Consent::denied});
     // recording.json holds the latest value; the change is in events.jsonl.
     info.participants.push_back({k_changer_id, k_changer_name, ingest::Role::viewer, ingest::Consent::denied});
@@ -119,8 +132,7 @@ TEST_CASE("a denied pupil's name and chat text appear in no published file and n
               {{"type", "chat"}, {"participant", k_changer_id}, {"name", k_changer_name}, {"text", k_denied_texts[1]}});
         REQUIRE(event.good());
     }
-    const std::string url = "sqlite:" + (data.path / "tafel.db").string();
-    publish(layout, url, info);
+    publish(layout, fresh.url(), info);
 
     // What must appear nowhere: the denied pupil's name and both denied chat texts; the
     // pupil of unknown consent's name (her text is kept, under a pseudonym).
@@ -159,13 +171,8 @@ TEST_CASE("a denied pupil's name and chat text appear in no published file and n
     REQUIRE(read_file(lesson.dir / "recording.json").find(k_denied_name) != std::string::npos);
 
     // 4. Every answer of the player about this lesson.
-    ChildProcess serve({TAFEL_EXECUTABLE, "serve", "--data-dir", data.path.string(), "--player-port", "0"},
-                       (data.path / "serve.log").string());
-    const auto line = serve.wait_for_line("recordings at", 60s);
-    REQUIRE(line);
-    const int port = test::port_of(*line);
-    REQUIRE(port > 0);
-    const std::string base = fmt::format("http://127.0.0.1:{}", port);
+    test::TafelServe serve(data.path);
+    const std::string& base = serve.base;
     for (const std::string& path : std::vector<std::string>{"/", "/r/" + id, "/r/" + id + "?lang=en", "/api/v1/recordings", "/api/v1/recordings/" + id,
           "/r/" + id + "/media/chat.json", "/r/" + id + "/media/manifest.json", "/r/" + id + "/media/chapters.vtt",
           "/r/" + id + "/media/lesson.webm", "/r/" + id + "/media/lesson.mp4"}) {
@@ -177,7 +184,7 @@ TEST_CASE("a denied pupil's name and chat text appear in no published file and n
     CHECK_THAT(page.out, Catch::Contains(id)); // the page is about this lesson (the search is not vacuous)
     auto chat_answer = run_command({"curl", "-s", "--max-time", "30", base + "/r/" + id + "/media/chat.json"});
     CHECK_THAT(chat_answer.out, Catch::Contains("Hallo-von-U")); // the chat is served: not vacuous either
-    CHECK(serve.stop(SIGTERM, 30s) == 0);
+    CHECK(serve.process.stop(SIGTERM, 30s) == 0);
 
     // 5. The audit log's export: who processed, published and downloaded, never a pupil.
     auto audit =
@@ -195,17 +202,10 @@ TEST_CASE("a denied pupil's name and chat text appear in no published file and n
 }
 
 TEST_CASE("teacher_only: a pupil who granted consent is still absent from sound, chat and pages", "[e2e]") {
-    test::DataDir data("tafel-privacy-");
-    const storage::Layout layout(data.path);
-    REQUIRE(layout.ensure().has_value());
     // The sync lesson's webcam and microphone become a consenting pupil's; the teacher of this
     // lesson has no media, only a chat line.
-    test::SyncLessonOptions o;
-    o.duration_ms = 3'000;
-    o.first_marker_ms = 1'000;
-    o.audio_start_ms = 0;
-    const auto lesson = test::write_sync_lesson(layout.root() / "raw", o);
-    auto info = ingest::read_recording_info(lesson.dir).value();
+    PrivacyLesson fresh(0);
+    auto& [data, layout, lesson, info] = fresh;
     REQUIRE(info.participants.size() == 1);
     info.participants[0] = {"teacher", "Paula Zustimmer", ingest::Role::viewer, ingest::Consent::granted};
     info.participants.push_back({"lehrer", "Herr Kant", ingest::Role::moderator, ingest::Consent::unknown});
@@ -234,8 +234,7 @@ TEST_CASE("teacher_only: a pupil who granted consent is still absent from sound,
     info.policy = ConsentPolicy::teacher_only;
     REQUIRE(ingest::write_recording_info(lesson.dir, info).has_value());
     const std::string id = info.id;
-    const std::string url = "sqlite:" + (data.path / "tafel.db").string();
-    publish(layout, url, info);
+    publish(layout, fresh.url(), info);
 
     const auto dir = layout.published_dir(id);
     CHECK(test::audio_rms(dir / "lesson.webm") < 0.001); // her microphone is not mixed
@@ -251,13 +250,8 @@ TEST_CASE("teacher_only: a pupil who granted consent is still absent from sound,
         CHECK(bytes.find("Paulas-Frage-9X") == std::string::npos);
     }
 
-    ChildProcess serve({TAFEL_EXECUTABLE, "serve", "--data-dir", data.path.string(), "--player-port", "0"},
-                       (data.path / "serve.log").string());
-    const auto line = serve.wait_for_line("recordings at", 60s);
-    REQUIRE(line);
-    const int port = test::port_of(*line);
-    REQUIRE(port > 0);
-    const std::string base = fmt::format("http://127.0.0.1:{}", port);
+    test::TafelServe serve(data.path);
+    const std::string& base = serve.base;
     for (const std::string& path :
          std::vector<std::string>{"/", "/r/" + id, "/api/v1/recordings", "/api/v1/recordings/" + id,
                                   "/r/" + id + "/media/chat.json", "/r/" + id + "/media/manifest.json"}) {
@@ -269,5 +263,5 @@ TEST_CASE("teacher_only: a pupil who granted consent is still absent from sound,
     }
     auto chat_answer = run_command({"curl", "-s", "--max-time", "30", base + "/r/" + id + "/media/chat.json"});
     CHECK_THAT(chat_answer.out, Catch::Contains("Antwort-des-Lehrers"));
-    CHECK(serve.stop(SIGTERM, 30s) == 0);
+    CHECK(serve.process.stop(SIGTERM, 30s) == 0);
 }

@@ -60,6 +60,16 @@ TafelUp::TafelUp(const fs::path& data_dir, int rtp_port_min, int rtp_port_max)
     REQUIRE(control_port > 0);
 }
 
+TafelServe::TafelServe(const fs::path& data)
+    : process({TAFEL_EXECUTABLE, "serve", "--data-dir", data.string(), "--player-port", "0"},
+              (data / "serve.log").string()) {
+    const auto line = process.wait_for_line("recordings at", 60s);
+    REQUIRE(line);
+    const int port = port_of(*line);
+    REQUIRE(port > 0);
+    base = fmt::format("http://127.0.0.1:{}", port);
+}
+
 std::string simulate_lesson(const TafelUp& up, const std::vector<std::string>& options,
                             std::chrono::seconds recorded_within) {
     std::vector<std::string> argv{TAFEL_EXECUTABLE, "simulate", "--control-url",

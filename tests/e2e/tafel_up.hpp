@@ -32,6 +32,17 @@ public:
     int control_port = 0;
 };
 
+// The real `tafel serve` on the data folder `data` with the player on a free port (its stderr in
+// data/serve.log). The constructor returns once it listens (a failed REQUIRE otherwise); the
+// destructor kills it.
+class TafelServe {
+public:
+    explicit TafelServe(const std::filesystem::path& data);
+
+    ChildProcess process;
+    std::string base; // "http://127.0.0.1:<port>"
+};
+
 // Runs `tafel simulate` against `up` with `options` (--duration …) to its end (its stderr in
 // data/simulate.log, its work folder data/simulator); the id of the recording it made.
 std::string simulate_lesson(const TafelUp& up, const std::vector<std::string>& options,
