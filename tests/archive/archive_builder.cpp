@@ -7,7 +7,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <random>
 
 namespace tafel::archive::test {
 
@@ -35,17 +34,6 @@ void run_ffmpeg(const std::string& args) {
     const std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel error -y " + args;
     INFO(cmd);
     REQUIRE(std::system(cmd.c_str()) == 0);
-}
-
-TempDir::TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / fmt::format("tafel-archive-{:08x}{:08x}", rd(), rd());
-    fs::create_directories(path);
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    if (std::getenv("TAFEL_KEEP") == nullptr) fs::remove_all(path, ec);
 }
 
 ArchiveBuilder::ArchiveBuilder(fs::path dir, std::string meeting_id, std::string version)

@@ -2,6 +2,8 @@
 // Builds BigBlueButton raw archive folders for the tests: an events.xml written event by
 // event, media synthesised with the ffmpeg CLI under the names the events give, decks as
 // PDFs drawn with Cairo.
+#include "tests/support/temp_dir.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -46,13 +48,7 @@ private:
 // Runs ffmpeg with `args` (a test tool); REQUIREs success.
 void run_ffmpeg(const std::string& args);
 
-// A scratch folder removed at scope end.
-struct TempDir {
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::filesystem::path path;
-};
+// The shared scratch folder (tests/support), as the archive tests name it.
+using tafel::test::TempDir;
 
 } // namespace tafel::archive::test

@@ -70,7 +70,7 @@ ArchiveBuilder captioned_archive(const fs::path& dir) {
 
 TEST_CASE("captions: the pad replayed, cut by the recording marks, one WebVTT per locale at output times", "[unit]") {
     TempDir tmp;
-    const ArchiveBuilder a = captioned_archive(tmp.path / "archive");
+    const ArchiveBuilder a = captioned_archive(tmp.path() / "archive");
     auto events = read_bbb_events(a.dir() / "events.xml");
     REQUIRE(events);
     const auto segments = recorded_segments(*events);
@@ -125,22 +125,22 @@ TEST_CASE("shared notes: notes.txt as is, else notes.html reduced to text, else 
     CHECK(html_to_text("a &lt;script&gt; b &unknown; c < d") == "a <script> b &unknown; c\n");
 
     TempDir tmp;
-    fs::create_directories(tmp.path / "notes");
-    auto none = shared_notes_text(tmp.path);
+    fs::create_directories(tmp.path() / "notes");
+    auto none = shared_notes_text(tmp.path());
     REQUIRE(none);
     CHECK_FALSE(*none);
-    std::ofstream(tmp.path / "notes" / "notes.html") << "<p>Heft <i>mitbringen</i></p>";
-    auto from_html = shared_notes_text(tmp.path);
+    std::ofstream(tmp.path() / "notes" / "notes.html") << "<p>Heft <i>mitbringen</i></p>";
+    auto from_html = shared_notes_text(tmp.path());
     REQUIRE(from_html);
     REQUIRE(*from_html);
     CHECK(**from_html == "Heft mitbringen\n");
-    std::ofstream(tmp.path / "notes" / "notes.txt") << "Heft mitbringen <i>\r\n\r\n\r\n";
-    auto from_txt = shared_notes_text(tmp.path);
+    std::ofstream(tmp.path() / "notes" / "notes.txt") << "Heft mitbringen <i>\r\n\r\n\r\n";
+    auto from_txt = shared_notes_text(tmp.path());
     REQUIRE(from_txt);
     REQUIRE(*from_txt);
     CHECK(**from_txt == "Heft mitbringen <i>\n");
-    std::ofstream(tmp.path / "notes" / "notes.txt") << " \n\n";
-    auto blank = shared_notes_text(tmp.path);
+    std::ofstream(tmp.path() / "notes" / "notes.txt") << " \n\n";
+    auto blank = shared_notes_text(tmp.path());
     REQUIRE(blank);
     CHECK_FALSE(*blank);
 }
@@ -148,11 +148,11 @@ TEST_CASE("shared notes: notes.txt as is, else notes.html reduced to text, else 
 TEST_CASE("an archive with captions and notes publishes captions_<locale>.vtt, captions.json and notes.txt",
           "[integration]") {
     TempDir tmp;
-    ArchiveBuilder a = captioned_archive(tmp.path / "archive");
+    ArchiveBuilder a = captioned_archive(tmp.path() / "archive");
     fs::create_directories(a.dir() / "notes");
     std::ofstream(a.dir() / "notes" / "notes.html") << "<p>Hausaufgaben: <b>S. 42</b></p><script>x()</script>";
 
-    auto report = import_archive(a.dir(), tmp.path / "raw");
+    auto report = import_archive(a.dir(), tmp.path() / "raw");
     REQUIRE(report);
     INFO(report->describe_unsupported());
     CHECK(report->unsupported.empty()); // EditCaptionHistoryEvent is no longer unsupported
@@ -166,12 +166,12 @@ TEST_CASE("an archive with captions and notes publishes captions_<locale>.vtt, c
     options.output.threads = 1;
     options.output.mp4 = false;
     WarningCounter warnings("transcode");
-    auto summary = transcode::render_recording(tmp.path / "raw", tmp.path / "out", options, {});
+    auto summary = transcode::render_recording(tmp.path() / "raw", tmp.path() / "out", options, {});
     REQUIRE(summary);
     CHECK(warnings.messages().empty());
     CHECK(summary->duration_ms == 7000); // the two segments, the pause cut
-    const fs::path out = tmp.path / "out";
-    CHECK(read(out / "captions_en-US.vtt") == read(tmp.path / "raw" / "sidecars" / "captions_en-US.vtt"));
+    const fs::path out = tmp.path() / "out";
+    CHECK(read(out / "captions_en-US.vtt") == read(tmp.path() / "raw" / "sidecars" / "captions_en-US.vtt"));
     CHECK_THAT(read(out / "captions_en-US.vtt"), Catch::Contains("00:00:04.000 --> 00:00:05.000\nagain"));
     CHECK_THAT(read(out / "captions_de-DE.vtt"), Catch::StartsWith("WEBVTT"));
     CHECK(read(out / "notes.txt") == "Hausaufgaben: S. 42\n");
@@ -190,13 +190,13 @@ TEST_CASE("an archive with captions and notes publishes captions_<locale>.vtt, c
 
     // An archive without captions or notes gets neither.
     TempDir plain;
-    ArchiveBuilder b(plain.path / "archive", k_meeting, "2.4.0");
+    ArchiveBuilder b(plain.path() / "archive", k_meeting, "2.4.0");
     b.event(k_t0, "PARTICIPANT", "ParticipantJoinEvent", {{"userId", "w_t"}, {"role", "MODERATOR"}, {"name", "T"}})
         .event(k_t0 + 3000, "PARTICIPANT", "ParticipantLeftEvent", {{"userId", "w_t"}});
     b.write_events();
-    auto plain_report = import_archive(b.dir(), plain.path / "raw");
+    auto plain_report = import_archive(b.dir(), plain.path() / "raw");
     REQUIRE(plain_report);
     CHECK(plain_report->captions.empty());
     CHECK_FALSE(plain_report->notes);
-    CHECK_FALSE(fs::exists(plain.path / "raw" / "sidecars"));
+    CHECK_FALSE(fs::exists(plain.path() / "raw" / "sidecars"));
 }

@@ -74,12 +74,12 @@ ArchiveBuilder webm_archive(const std::filesystem::path& dir) {
 
 TEST_CASE("WebM VP8 and Opus files pass through as tracks placed at their start events", "[integration]") {
     TempDir tmp;
-    const ArchiveBuilder a = webm_archive(tmp.path / "archive");
-    REQUIRE(import_archive(a.dir(), tmp.path / "raw"));
-    const Imported raw = Imported::load(tmp.path / "raw");
+    const ArchiveBuilder a = webm_archive(tmp.path() / "archive");
+    REQUIRE(import_archive(a.dir(), tmp.path() / "raw"));
+    const Imported raw = Imported::load(tmp.path() / "raw");
     const std::string cam = raw.of_type("webcam_started").at(0)["track"];
 
-    const auto video = frames_of(tmp.path / "raw", cam);
+    const auto video = frames_of(tmp.path() / "raw", cam);
     REQUIRE(video.size() == 20); // 2 s at 10 fps, every frame through
     CHECK(video.front().frame.keyframe);
     // The webcam started 1 s after the lesson began (first event = lesson start, no marks).
@@ -91,7 +91,7 @@ TEST_CASE("WebM VP8 and Opus files pass through as tracks placed at their start 
     CHECK(video.front().frame.data[4] == 0x01);
     CHECK(video.front().frame.data[5] == 0x2a);
 
-    const auto audio = frames_of(tmp.path / "raw", "a1");
+    const auto audio = frames_of(tmp.path() / "raw", "a1");
     REQUIRE(audio.size() >= 195); // 4 s of 20 ms packets (the last may be cut)
     CHECK(audio.front().lesson_samples == Approx(0.02 * 48000).margin(48 * 8)); // 20 ms after the start, within pre-skip
     CHECK(audio[100].lesson_samples - audio[0].lesson_samples == 100 * 960);
@@ -102,7 +102,7 @@ TEST_CASE("FLV (Flash) video and WAV audio are re-encoded to VP8 and Opus on rea
     TempDir tmp;
     constexpr std::int64_t e0 = 1'400'000'000'000;
     const std::string meeting = "183f0bf3a0982a127bdb8161e0c44eb696b3e75c-1399999999000";
-    ArchiveBuilder a(tmp.path / "archive", meeting, "");
+    ArchiveBuilder a(tmp.path() / "archive", meeting, "");
     const std::string stream = "160x120-w_t-1";
     a.event(e0, "PARTICIPANT", "ParticipantJoinEvent", {{"userId", "w_t"}, {"role", "MODERATOR"}, {"name", "T"}})
         .event(e0 + 500, "VOICE", "StartRecordingEvent", {{"filename", "/var/freeswitch/meetings/" + meeting + "-1.wav"}})
@@ -112,16 +112,16 @@ TEST_CASE("FLV (Flash) video and WAV audio are re-encoded to VP8 and Opus on rea
     a.write_events();
     a.webcam_flv(stream + ".flv", 1.5, "blue");
     a.audio_wav(meeting + "-1.wav", 2.5);
-    REQUIRE(import_archive(a.dir(), tmp.path / "raw"));
+    REQUIRE(import_archive(a.dir(), tmp.path() / "raw"));
 
-    const auto video = frames_of(tmp.path / "raw", "v1");
+    const auto video = frames_of(tmp.path() / "raw", "v1");
     REQUIRE(video.size() == 15);
     CHECK(video.front().frame.keyframe);
     CHECK(video.front().lesson_us == 1'500'000);
     CHECK(video.back().lesson_us == 2'900'000);
     CHECK(video.front().frame.data[3] == 0x9d); // VP8 now
 
-    const auto audio = frames_of(tmp.path / "raw", "a1");
+    const auto audio = frames_of(tmp.path() / "raw", "a1");
     REQUIRE(audio.size() >= 124); // 2.5 s of 20 ms Opus packets from 16 kHz PCM
     // The file starts 0.5 s into the lesson; the first packet sits earlier by the encoder's
     // pre-skip (RFC 7845 4.2: its first samples are padding), under 8 ms.
@@ -132,7 +132,7 @@ TEST_CASE("FLV (Flash) video and WAV audio are re-encoded to VP8 and Opus on rea
 
     transcode::RenderOptions options = small_render();
     WarningCounter warnings("transcode");
-    auto summary = transcode::render_recording(tmp.path / "raw", tmp.path / "out", options, {});
+    auto summary = transcode::render_recording(tmp.path() / "raw", tmp.path() / "out", options, {});
     REQUIRE(summary);
     CHECK(warnings.messages().empty());
     CHECK(summary->duration_ms == 3000);
@@ -143,10 +143,10 @@ TEST_CASE("FLV (Flash) video and WAV audio are re-encoded to VP8 and Opus on rea
 
 TEST_CASE("an imported 2.x archive renders with its webcam and audio and no warning", "[integration]") {
     TempDir tmp;
-    const ArchiveBuilder a = webm_archive(tmp.path / "archive");
-    REQUIRE(import_archive(a.dir(), tmp.path / "raw"));
+    const ArchiveBuilder a = webm_archive(tmp.path() / "archive");
+    REQUIRE(import_archive(a.dir(), tmp.path() / "raw"));
     WarningCounter warnings("transcode");
-    auto summary = transcode::render_recording(tmp.path / "raw", tmp.path / "out", small_render(), {});
+    auto summary = transcode::render_recording(tmp.path() / "raw", tmp.path() / "out", small_render(), {});
     REQUIRE(summary);
     for (const auto& m : warnings.messages()) INFO(m);
     CHECK(warnings.messages().empty());
@@ -157,5 +157,5 @@ TEST_CASE("an imported 2.x archive renders with its webcam and audio and no warn
     CHECK(summary->webcam);
     CHECK(summary->webcam_pictures >= 9);
     CHECK(summary->slide_changes >= 2);
-    CHECK(std::filesystem::file_size(tmp.path / "out" / "lesson.webm") > 1000);
+    CHECK(std::filesystem::file_size(tmp.path() / "out" / "lesson.webm") > 1000);
 }

@@ -68,7 +68,7 @@ TEST_CASE("recording marks cut segments as BBB does: sorted, paired in order wha
 
 TEST_CASE("2.x archive: segments, chat outside the marks dropped, slides and a webcam at their times", "[integration]") {
     TempDir tmp;
-    ArchiveBuilder a(tmp.path / "archive", k_meeting, "2.4.0");
+    ArchiveBuilder a(tmp.path() / "archive", k_meeting, "2.4.0");
     const std::string cam = "w_teacher_cam-1700000002000";
     a.event(k_t0, "PARTICIPANT", "ParticipantJoinEvent", {{"userId", "w_teacher"}, {"role", "MODERATOR"}, {"name", "Frau Müller"}})
         .event(k_t0 + 100, "PARTICIPANT", "ParticipantJoinEvent", {{"userId", "w_pupil"}, {"role", "VIEWER"}, {"name", "Jonas"}})
@@ -93,7 +93,7 @@ TEST_CASE("2.x archive: segments, chat outside the marks dropped, slides and a w
     a.webcam_webm(cam + ".webm", 4, "green");
     a.audio_opus(k_meeting + "-1.opus", 8);
 
-    auto report = import_archive(a.dir(), tmp.path / "raw");
+    auto report = import_archive(a.dir(), tmp.path() / "raw");
     REQUIRE(report);
     INFO(report->describe_unsupported());
     CHECK(report->unsupported.empty());
@@ -103,9 +103,9 @@ TEST_CASE("2.x archive: segments, chat outside the marks dropped, slides and a w
     CHECK(report->recorded_us == 5'000'000);
     CHECK(report->chat_kept == 2);
     CHECK(report->chat_dropped == 3);
-    CHECK_FALSE(std::filesystem::exists(tmp.path / "raw.importing"));
+    CHECK_FALSE(std::filesystem::exists(tmp.path() / "raw.importing"));
 
-    const Imported raw = Imported::load(tmp.path / "raw");
+    const Imported raw = Imported::load(tmp.path() / "raw");
     CHECK(raw.recording["started_utc_us"] == wall(k_t0 + 1000));
     CHECK(raw.recording["stopped_utc_us"] == wall(k_t0 + 7000));
     // The gap between the segments is a pause.
@@ -128,7 +128,7 @@ TEST_CASE("2.x archive: segments, chat outside the marks dropped, slides and a w
     REQUIRE(raw.recording["decks"].size() == 1);
     CHECK(raw.recording["decks"][0]["name"] == "Brüche.pdf");
     CHECK(raw.recording["decks"][0]["pages"] == 3);
-    CHECK(std::filesystem::file_size(tmp.path / "raw" / raw.recording["decks"][0]["file"].get<std::string>()) > 0);
+    CHECK(std::filesystem::file_size(tmp.path() / "raw" / raw.recording["decks"][0]["file"].get<std::string>()) > 0);
     // The webcam: a file track owned by the teacher (from the stream name), placed at its start event.
     const auto started = raw.of_type("webcam_started");
     REQUIRE(started.size() == 1);
@@ -139,7 +139,7 @@ TEST_CASE("2.x archive: segments, chat outside the marks dropped, slides and a w
     CHECK((*cam_track)["container"] == "webm");
     CHECK((*cam_track)["start_utc_us"] == wall(k_t0 + 2000));
     CHECK((*cam_track)["codec"] == "VP8");
-    CHECK(std::filesystem::exists(tmp.path / "raw" / (*cam_track)["file"].get<std::string>()));
+    CHECK(std::filesystem::exists(tmp.path() / "raw" / (*cam_track)["file"].get<std::string>()));
     REQUIRE(raw.of_type("webcam_stopped").size() == 1);
     CHECK(raw.of_type("webcam_stopped")[0]["t_us"] == wall(k_t0 + 6000));
     // The conference audio starts when FreeSWITCH started writing it (before the first mark).
@@ -162,7 +162,7 @@ TEST_CASE("2.x archive: segments, chat outside the marks dropped, slides and a w
 TEST_CASE("legacy whiteboard: percent coordinates, DRAW_START/UPDATE/END, undo, clear, unknown shapes reported",
           "[integration]") {
     TempDir tmp;
-    ArchiveBuilder a(tmp.path / "archive", k_meeting, "2.2.0");
+    ArchiveBuilder a(tmp.path() / "archive", k_meeting, "2.2.0");
     const auto shape = [&](std::int64_t ts, const std::string& id, const std::string& type, const std::string& status,
                            const std::string& points) {
         a.event(ts, "WHITEBOARD", "AddShapeEvent",
@@ -189,11 +189,11 @@ TEST_CASE("legacy whiteboard: percent coordinates, DRAW_START/UPDATE/END, undo, 
     a.write_events();
     a.deck("pres-1", 1);
 
-    auto report = import_archive(a.dir(), tmp.path / "raw");
+    auto report = import_archive(a.dir(), tmp.path() / "raw");
     REQUIRE(report);
     CHECK(report->segments == 1); // no marks: the whole meeting
     CHECK(report->unsupported == std::map<std::string, int>{{"AddShapeEvent/star", 1}, {"HologramEvent", 2}});
-    const Imported raw = Imported::load(tmp.path / "raw");
+    const Imported raw = Imported::load(tmp.path() / "raw");
     CHECK(raw.of_type("bbb_unsupported").size() == 2); // kept, not drawn
 
     auto at = raw.shapes_at(wall(k_t0 + 2000));
@@ -223,7 +223,7 @@ TEST_CASE("legacy whiteboard: percent coordinates, DRAW_START/UPDATE/END, undo, 
 
 TEST_CASE("tldraw whiteboard (2.6+): partial shapeData deep-merged, deleted shapes gone", "[integration]") {
     TempDir tmp;
-    ArchiveBuilder a(tmp.path / "archive", k_meeting, "2.6.1");
+    ArchiveBuilder a(tmp.path() / "archive", k_meeting, "2.6.1");
     const auto tl = [&](std::int64_t ts, const std::string& id, const std::string& data) {
         a.event(ts, "WHITEBOARD", "AddTldrawShapeEvent",
                 {{"shapeId", id}, {"shapeData", data}, {"whiteboardId", "pres-1/1"}, {"presentation", "pres-1"},
@@ -246,11 +246,11 @@ TEST_CASE("tldraw whiteboard (2.6+): partial shapeData deep-merged, deleted shap
     a.write_events();
     a.deck("pres-1", 1);
 
-    auto report = import_archive(a.dir(), tmp.path / "raw");
+    auto report = import_archive(a.dir(), tmp.path() / "raw");
     REQUIRE(report);
     CHECK(report->generation == "2.6+");
     CHECK(report->unsupported == std::map<std::string, int>{{"AddTldrawShapeEvent/image", 1}});
-    const Imported raw = Imported::load(tmp.path / "raw");
+    const Imported raw = Imported::load(tmp.path() / "raw");
 
     auto at = raw.shapes_at(wall(k_t0 + 2000));
     REQUIRE(at.size() == 1);
@@ -285,7 +285,7 @@ TEST_CASE("0.8 archive: epoch-ms timestamps, Flash webcam and Deskshare, WAV aud
     TempDir tmp;
     constexpr std::int64_t e0 = 1'400'000'000'000; // epoch ms
     const std::string meeting = "183f0bf3a0982a127bdb8161e0c44eb696b3e75c-1399999999000";
-    ArchiveBuilder a(tmp.path / "archive", meeting, "");
+    ArchiveBuilder a(tmp.path() / "archive", meeting, "");
     const std::string stream = "160x120-w_t-1400000001000";
     a.event(e0, "PARTICIPANT", "ParticipantJoinEvent", {{"userId", "w_t"}, {"role", "MODERATOR"}, {"name", "T"}})
         .event(e0 + 500, "VOICE", "StartRecordingEvent", {{"filename", "/var/freeswitch/meetings/" + meeting + "-1.wav"}})
@@ -300,7 +300,7 @@ TEST_CASE("0.8 archive: epoch-ms timestamps, Flash webcam and Deskshare, WAV aud
     std::filesystem::create_directories(a.dir() / "deskshare");
     std::filesystem::copy_file(a.dir() / "video" / meeting / (stream + ".flv"), a.dir() / "deskshare" / "ds-1.flv");
 
-    auto report = import_archive(a.dir(), tmp.path / "raw");
+    auto report = import_archive(a.dir(), tmp.path() / "raw");
     REQUIRE(report);
     INFO(report->describe_unsupported());
     CHECK(report->unsupported.empty());
@@ -308,7 +308,7 @@ TEST_CASE("0.8 archive: epoch-ms timestamps, Flash webcam and Deskshare, WAV aud
     CHECK(report->epoch_timestamps);
     CHECK(report->webcams == 1);
     CHECK(report->screenshares == 1);
-    const Imported raw = Imported::load(tmp.path / "raw");
+    const Imported raw = Imported::load(tmp.path() / "raw");
     // Epoch timestamps are wall time as they stand (not offset by the meeting id's suffix).
     CHECK(raw.recording["started_utc_us"] == e0 * 1000);
     CHECK(raw.recording["stopped_utc_us"] == (e0 + 4000) * 1000);
@@ -331,13 +331,13 @@ TEST_CASE("0.8 archive: epoch-ms timestamps, Flash webcam and Deskshare, WAV aud
 
 TEST_CASE("monotonic timestamps take the wall clock from timestampUTC when present", "[integration]") {
     TempDir tmp;
-    ArchiveBuilder a(tmp.path / "archive", k_meeting, "2.5.0");
+    ArchiveBuilder a(tmp.path() / "archive", k_meeting, "2.5.0");
     constexpr std::int64_t utc = 1'684'350'000'000;
     a.event(30'000'000, "PARTICIPANT", "ParticipantJoinEvent",
             {{"userId", "w_t"}, {"role", "MODERATOR"}, {"name", "T"}, {"timestampUTC", std::to_string(utc)}})
         .event(30'002'000, "PARTICIPANT", "ParticipantLeftEvent", {{"userId", "w_t"}});
     a.write_events();
-    auto report = import_archive(a.dir(), tmp.path / "raw");
+    auto report = import_archive(a.dir(), tmp.path() / "raw");
     REQUIRE(report);
     CHECK_FALSE(report->epoch_timestamps);
     CHECK(report->started_utc_us == utc * 1000); // not the meeting id's 1700000000000
@@ -346,7 +346,7 @@ TEST_CASE("monotonic timestamps take the wall clock from timestampUTC when prese
 
 TEST_CASE("broken archives fail naming the file and the event, leaving nothing behind", "[integration]") {
     TempDir tmp;
-    ArchiveBuilder a(tmp.path / "archive", k_meeting, "2.4.0");
+    ArchiveBuilder a(tmp.path() / "archive", k_meeting, "2.4.0");
     const std::string cam = "w_t_cam-1";
     a.event(k_t0, "PARTICIPANT", "ParticipantJoinEvent", {{"userId", "w_t"}, {"role", "MODERATOR"}, {"name", "T"}})
         .event(k_t0 + 100, "PRESENTATION", "SharePresentationEvent", {{"presentationName", "pres-1"}, {"share", "true"}})
@@ -355,7 +355,7 @@ TEST_CASE("broken archives fail naming the file and the event, leaving nothing b
 
     SECTION("truncated events.xml") {
         a.write_events(700);
-        auto r = import_archive(a.dir(), tmp.path / "raw");
+        auto r = import_archive(a.dir(), tmp.path() / "raw");
         REQUIRE_FALSE(r);
         CHECK(r.error().code == Errc::malformed_input);
         CHECK_THAT(r.error().message, Catch::Contains("events.xml") && Catch::Contains("byte"));
@@ -363,7 +363,7 @@ TEST_CASE("broken archives fail naming the file and the event, leaving nothing b
     SECTION("missing webcam file") {
         a.write_events();
         a.deck("pres-1", 2);
-        auto r = import_archive(a.dir(), tmp.path / "raw");
+        auto r = import_archive(a.dir(), tmp.path() / "raw");
         REQUIRE_FALSE(r);
         CHECK(r.error().code == Errc::not_found);
         CHECK_THAT(r.error().message, Catch::Contains(cam + ".webm") && Catch::Contains("StartWebRTCShareEvent"));
@@ -372,11 +372,11 @@ TEST_CASE("broken archives fail naming the file and the event, leaving nothing b
         a.write_events();
         std::filesystem::create_directories(a.dir() / "presentation" / "pres-1");
         std::ofstream(a.dir() / "presentation" / "pres-1" / "pres-1.pdf") << "this is not a PDF";
-        auto r = import_archive(a.dir(), tmp.path / "raw");
+        auto r = import_archive(a.dir(), tmp.path() / "raw");
         REQUIRE_FALSE(r);
         CHECK_THAT(r.error().message, Catch::Contains("pres-1.pdf") && Catch::Contains("not a readable PDF") &&
                                           Catch::Contains("SharePresentationEvent"));
     }
-    CHECK_FALSE(std::filesystem::exists(tmp.path / "raw"));
-    CHECK_FALSE(std::filesystem::exists(tmp.path / "raw.importing"));
+    CHECK_FALSE(std::filesystem::exists(tmp.path() / "raw"));
+    CHECK_FALSE(std::filesystem::exists(tmp.path() / "raw.importing"));
 }

@@ -54,8 +54,8 @@ TEST_CASE("real BBB events.xml files import, render and publish with no warning"
         FAIL("reference data missing: " << file.string() << " (it lives in ../shared/, not in the project)");
     }
     TempDir tmp;
-    synthesise(file, tmp.path / "archive");
-    auto report = import_archive(tmp.path / "archive", tmp.path / "raw");
+    synthesise(file, tmp.path() / "archive");
+    auto report = import_archive(tmp.path() / "archive", tmp.path() / "raw");
     REQUIRE(report);
     INFO(report->describe_unsupported());
     CHECK(report->unsupported.empty());
@@ -64,7 +64,7 @@ TEST_CASE("real BBB events.xml files import, render and publish with no warning"
     CHECK(report->decks == 1);
     CHECK(report->recorded_us > 0);
 
-    const Imported raw = Imported::load(tmp.path / "raw");
+    const Imported raw = Imported::load(tmp.path() / "raw");
     CHECK(raw.of_type("slide").size() >= 1);
     CHECK(raw.of_type("bbb_unsupported").empty());
     if (name == "sample.xml") {
@@ -91,7 +91,7 @@ TEST_CASE("real BBB events.xml files import, render and publish with no warning"
     options.output.threads = 1;
     options.output.mp4 = false;
     WarningCounter warnings("transcode");
-    auto summary = transcode::render_recording(tmp.path / "raw", tmp.path / "out", options, {});
+    auto summary = transcode::render_recording(tmp.path() / "raw", tmp.path() / "out", options, {});
     REQUIRE(summary);
     for (const auto& m : warnings.messages()) UNSCOPED_INFO(m);
     CHECK(warnings.messages().empty());

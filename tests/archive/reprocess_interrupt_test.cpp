@@ -54,13 +54,13 @@ TEST_CASE("tafel reprocess: SIGINT mid-batch exits 130 with nothing half-publish
           "[integration]") {
     constexpr int k_archives = 5; // archive-00..04, all good
     TempDir tmp;
-    make_batch(tmp.path, k_archives);
-    const fs::path data = tmp.path / "data";
+    make_batch(tmp.path(), k_archives);
+    const fs::path data = tmp.path() / "data";
     const fs::path tafel_bin = fs::path(TAFEL_BINARY_DIR) / "app" / "tafel";
     REQUIRE(fs::exists(tafel_bin));
     const std::vector<std::string> argv{tafel_bin.string(),
                                         "reprocess",
-                                        (tmp.path / "archives").string(),
+                                        (tmp.path() / "archives").string(),
                                         "--data-dir",
                                         data.string(),
                                         "--formats",
@@ -70,7 +70,7 @@ TEST_CASE("tafel reprocess: SIGINT mid-batch exits 130 with nothing half-publish
 
     std::set<std::string> published_first;
     {
-        test::ChildProcess first(argv, (tmp.path / "first.stderr").string());
+        test::ChildProcess first(argv, (tmp.path() / "first.stderr").string());
         // Bounded wait for a condition: the first archive published (its "ok" line).
         REQUIRE(first.wait_for_line("ok ", std::chrono::seconds(600)));
         const int status = first.stop(SIGINT, std::chrono::seconds(120));
@@ -114,7 +114,7 @@ TEST_CASE("tafel reprocess: SIGINT mid-batch exits 130 with nothing half-publish
     }
 
     // The re-run finishes the rest and skips the finished ones.
-    test::ChildProcess second(argv, (tmp.path / "second.stderr").string());
+    test::ChildProcess second(argv, (tmp.path() / "second.stderr").string());
     const int status = second.wait(std::chrono::seconds(900));
     second.read_to_end(std::chrono::seconds(10));
     INFO(second.output());

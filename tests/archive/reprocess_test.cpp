@@ -41,8 +41,8 @@ BatchOptions batch_options(const fs::path& tmp) {
 TEST_CASE("a batch of 50 archives with 3 broken: 47 published, 3 failed naming why - the re-run skips the 47",
           "[integration]") {
     TempDir tmp;
-    make_batch(tmp.path, 50);
-    const BatchOptions options = batch_options(tmp.path);
+    make_batch(tmp.path(), 50);
+    const BatchOptions options = batch_options(tmp.path());
 
     int reported = 0;
     auto first = run_batch(options, {}, [&](const ArchiveResult&) { ++reported; });
@@ -87,38 +87,39 @@ TEST_CASE("a batch of 50 archives with 3 broken: 47 published, 3 failed naming w
 
 TEST_CASE("tafel reprocess: exit code, report file, dry run, resume", "[integration]") {
     TempDir tmp;
-    make_batch(tmp.path, 3); // archive-00..02, all good
+    make_batch(tmp.path(), 3); // archive-00..02, all good
     // One broken archive beside them: a truncated events.xml.
-    fs::create_directories(tmp.path / "archives" / "broken");
-    std::ofstream(tmp.path / "archives" / "broken" / "events.xml") << "<recording meeting_id=\"x-1700000000000\"><event ";
+    fs::create_directories(tmp.path() / "archives" / "broken");
+    std::ofstream(tmp.path() / "archives" / "broken" / "events.xml")
+        << "<recording meeting_id=\"x-1700000000000\"><event ";
     const fs::path tafel_bin = fs::path(TAFEL_BINARY_DIR) / "app" / "tafel";
     REQUIRE(fs::exists(tafel_bin));
     const auto run = [&](const std::string& args) {
         const std::string cmd = fmt::format("'{}' reprocess '{}' --data-dir '{}' --formats webm {} > '{}' 2>&1",
-                                            tafel_bin.string(), (tmp.path / "archives").string(),
-                                            (tmp.path / "data").string(), args, (tmp.path / "out.txt").string());
+                                            tafel_bin.string(), (tmp.path() / "archives").string(),
+                                            (tmp.path() / "data").string(), args, (tmp.path() / "out.txt").string());
         const int status = std::system(cmd.c_str());
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     };
     const auto output = [&] {
-        std::ifstream in(tmp.path / "out.txt");
+        std::ifstream in(tmp.path() / "out.txt");
         return std::string(std::istreambuf_iterator<char>(in), {});
     };
 
     CHECK(run("--dry-run") == 1); // the broken one already fails identification
     CHECK_THAT(output(), Catch::Contains("0 ok, 1 failed"));
-    CHECK_FALSE(fs::exists(tmp.path / "data" / "published"));
+    CHECK_FALSE(fs::exists(tmp.path() / "data" / "published"));
 
-    CHECK(run("--parallel 2 --report '" + (tmp.path / "report.json").string() + "'") == 1);
+    CHECK(run("--parallel 2 --report '" + (tmp.path() / "report.json").string() + "'") == 1);
     INFO(output());
     CHECK_THAT(output(), Catch::Contains("3 ok, 1 failed, 0 skipped") && Catch::Contains("broken/events.xml"));
-    std::ifstream report(tmp.path / "report.json");
+    std::ifstream report(tmp.path() / "report.json");
     const auto j = nlohmann::json::parse(report);
     CHECK(j["ok"] == 3);
     CHECK(j["failed"] == 1);
     CHECK(j["archives"].size() == 4);
 
-    fs::remove_all(tmp.path / "archives" / "broken");
+    fs::remove_all(tmp.path() / "archives" / "broken");
     CHECK(run("") == 0);
     CHECK_THAT(output(), Catch::Contains("0 ok, 0 failed, 3 skipped"));
 }
