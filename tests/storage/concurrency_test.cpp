@@ -1,4 +1,5 @@
 #include "storage/catalog.hpp"
+#include "queued_jobs.hpp"
 #include "test_database.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,6 +11,7 @@
 using namespace tafel;
 using namespace tafel::storage;
 using tafel::storage::test::Backend;
+using tafel::storage::test::queue_rec1_jobs;
 using tafel::storage::test::TestDatabase;
 using namespace std::chrono_literals;
 
@@ -19,17 +21,7 @@ TEST_CASE("four workers with their own connections claim every job exactly once"
     TestDatabase db(backend);
     constexpr int k_jobs = 200;
     constexpr int k_workers = 4;
-    std::set<std::int64_t> enqueued;
-    {
-        auto catalog = Catalog::open(db.url());
-        REQUIRE(catalog.has_value());
-        RecordingRow r;
-        r.id = "rec1";
-        r.meeting_id = "m";
-        r.state = RecordingState::stopped;
-        REQUIRE((*catalog)->put_recording(r).has_value());
-        for (int i = 0; i < k_jobs; ++i) enqueued.insert((*catalog)->enqueue("rec1", "render", i % 3).value());
-    }
+    const std::set<std::int64_t> enqueued = queue_rec1_jobs(db.url(), "render", k_jobs);
 
     struct Outcome {
         std::vector<std::int64_t> claimed;

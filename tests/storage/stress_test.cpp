@@ -2,6 +2,7 @@
 // effect — one line with its id appended to a shared file — must appear exactly once.
 #include "child_process.hpp"
 #include "storage/catalog.hpp"
+#include "queued_jobs.hpp"
 #include "test_database.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,6 +19,7 @@
 using namespace tafel;
 using namespace tafel::storage;
 using tafel::storage::test::Backend;
+using tafel::storage::test::queue_rec1_jobs;
 using tafel::storage::test::TestDatabase;
 
 TEST_CASE("4 worker processes x 500 jobs: every job runs exactly once", "[integration]") {
@@ -27,18 +29,7 @@ TEST_CASE("4 worker processes x 500 jobs: every job runs exactly once", "[integr
     constexpr int k_jobs = 500;
     constexpr int k_workers = 4;
 
-    std::set<std::int64_t> enqueued;
-    {
-        auto catalog = Catalog::open(db.url());
-        REQUIRE(catalog.has_value());
-        RecordingRow r;
-        r.id = "rec1";
-        r.meeting_id = "m";
-        r.state = RecordingState::stopped;
-        REQUIRE((*catalog)->put_recording(r).has_value());
-        for (int i = 0; i < k_jobs; ++i) enqueued.insert((*catalog)->enqueue("rec1", "test", i % 3).value());
-    }
-    REQUIRE(enqueued.size() == k_jobs);
+    const std::set<std::int64_t> enqueued = queue_rec1_jobs(db.url(), "test", k_jobs);
 
     const auto side_effects = db.dir().path() / "side-effects.txt";
     std::vector<std::unique_ptr<tafel::test::ChildProcess>> workers;
@@ -91,16 +82,7 @@ TEST_CASE("a worker killed with SIGKILL mid-job: the job runs again after its le
     const Backend backend = GENERATE(Backend::sqlite, Backend::postgres);
     INFO("backend: " << backend_name(backend));
     TestDatabase db(backend);
-    std::int64_t id = 0;
-    {
-        auto catalog = Catalog::open(db.url());
-        REQUIRE(catalog.has_value());
-        RecordingRow r;
-        r.id = "rec1";
-        r.meeting_id = "m";
-        REQUIRE((*catalog)->put_recording(r).has_value());
-        id = (*catalog)->enqueue("rec1", "test").value();
-    }
+    const std::int64_t id = *queue_rec1_jobs(db.url(), "test", 1).begin();
     const auto output = db.dir().path() / "side-effects.txt";
 
     tafel::test::ChildProcess crashing({TAFEL_QUEUE_WORKER, db.url(), "crashing", output.string(), "hang"});
