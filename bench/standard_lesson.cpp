@@ -401,7 +401,9 @@ int generate(const std::filesystem::path& raw, std::int64_t duration_us) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2 && !(argc == 4 && std::string(argv[2]) == "--minutes")) {
+    // An option where the folder belongs (`--help`) is not a folder name: it once made a
+    // 364 MB lesson in ./--help.
+    if ((argc != 2 && !(argc == 4 && std::string(argv[2]) == "--minutes")) || argv[1][0] == '-') {
         fmt::print(stderr, "usage: {} RAW_DIR [--minutes N]\n", argv[0]);
         return 2;
     }
