@@ -3,11 +3,11 @@
 // data folder prepared through tafel::storage.
 #include "child_process.hpp"
 #include "data_dir.hpp"
+#include "tafel_up.hpp"
 #include "storage/catalog.hpp"
 #include "storage/layout.hpp"
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
@@ -17,7 +17,6 @@
 #include <sstream>
 
 using namespace std::chrono_literals;
-using tafel::test::ChildProcess;
 using tafel::test::run_command;
 namespace fs = std::filesystem;
 
@@ -169,20 +168,14 @@ TEST_CASE("tafel recordings share prints a signed link the player accepts - audi
     CHECK(tafel_cmd(dir, {"recordings", "share", "no-such", "--config", config.string()}).status != 0);
 
     // The player with the same secret opens the page with that token, and refuses it without.
-    ChildProcess serve(
-        {TAFEL_EXECUTABLE, "serve", "--data-dir", dir.path.string(), "--player-port", "0", "--config", config.string()},
-        (dir.path / "serve.log").string());
-    const auto line = serve.wait_for_line("recordings at", 60s);
-    REQUIRE(line);
-    std::smatch pm;
-    REQUIRE(std::regex_search(*line, pm, std::regex(R"(:(\d+)/)")));
-    const std::string base = fmt::format("http://127.0.0.1:{}/r/shared-lesson", pm[1].str());
+    tafel::test::TafelServe serve(dir.path, {"--config", config.string()});
+    const std::string base = serve.base + "/r/shared-lesson";
     auto code = [](const std::string& url) {
         return run_command({"curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30", url}).out;
     };
     CHECK(code(base + "?token=" + token) == "200");
     CHECK(code(base) == "403");
-    CHECK(serve.stop(SIGTERM, 30s) == 0);
+    CHECK(serve.process.stop(SIGTERM, 30s) == 0);
 
     auto audit = tafel_cmd(dir, {"audit", "--json", "--action", "shared"});
     REQUIRE(audit.status == 0);

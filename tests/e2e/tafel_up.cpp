@@ -20,6 +20,12 @@ fs::path emptied(const fs::path& dir) {
     return dir;
 }
 
+std::vector<std::string> serve_argv(const fs::path& data, const std::vector<std::string>& extra_args) {
+    std::vector<std::string> argv{TAFEL_EXECUTABLE, "serve", "--data-dir", data.string(), "--player-port", "0"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    return argv;
+}
+
 } // namespace
 
 int port_of(const std::string& line) {
@@ -60,9 +66,8 @@ TafelUp::TafelUp(const fs::path& data_dir, int rtp_port_min, int rtp_port_max)
     REQUIRE(control_port > 0);
 }
 
-TafelServe::TafelServe(const fs::path& data)
-    : process({TAFEL_EXECUTABLE, "serve", "--data-dir", data.string(), "--player-port", "0"},
-              (data / "serve.log").string()) {
+TafelServe::TafelServe(const fs::path& data, const std::vector<std::string>& extra_args)
+    : process(serve_argv(data, extra_args), (data / "serve.log").string()) {
     const auto line = process.wait_for_line("recordings at", 60s);
     REQUIRE(line);
     const int port = port_of(*line);

@@ -32,12 +32,12 @@ public:
     int control_port = 0;
 };
 
-// The real `tafel serve` on the data folder `data` with the player on a free port (its stderr in
-// data/serve.log). The constructor returns once it listens (a failed REQUIRE otherwise); the
-// destructor kills it.
+// The real `tafel serve` on the data folder `data` with the player on a free port and
+// `extra_args` (e.g. --config FILE), its stderr in data/serve.log. The constructor returns once
+// it listens (a failed REQUIRE otherwise); the destructor kills it.
 class TafelServe {
 public:
-    explicit TafelServe(const std::filesystem::path& data);
+    explicit TafelServe(const std::filesystem::path& data, const std::vector<std::string>& extra_args = {});
 
     ChildProcess process;
     std::string base; // "http://127.0.0.1:<port>"
