@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "mux/av_error.hpp"
+#include "mux/output_directory.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -32,14 +33,25 @@ std::int64_t rescale_ts(std::int64_t ticks, Rational from, Rational to) {
 
 } // namespace
 
-ContainerWriter::ContainerWriter(std::filesystem::path path, OutputFormatPtr context, bool faststart)
-    : path_(std::move(path)), context_(std::move(context)), faststart_(faststart) {}
+ContainerWriter::ContainerWriter(std::filesystem::path path, OutputFormatPtr context, const ContainerOptions& options)
+    : path_(std::move(path)), directory_(options.directory), context_(std::move(context)),
+      faststart_(options.faststart), muxer_options_(options.muxer_options) {}
 
-ContainerWriter::~ContainerWriter() = default;
+ContainerWriter::~ContainerWriter() {
+    // A stream given up midway (superseded, cancelled): FFmpeg 5.1's hls muxer frees the
+    // buffer of the segment in progress only in its trailer, so it gets one — with every file
+    // it would write refused, so that nothing more reaches the folder.
+    if (directory_ && header_written_ && !finished_) {
+        directory_->set_guard([] { return false; });
+        (void)av_write_trailer(context_.get());
+    }
+}
 
 Result<std::unique_ptr<ContainerWriter>> ContainerWriter::create(const std::filesystem::path& path,
                                                                   const ContainerOptions& options) {
-    const std::string url = path.string();
+    // In a folder, the URL is the file's name behind a protocol libavformat does not know
+    // (OutputDirectory::io_open says why); every file is opened through the folder.
+    const std::string url = options.directory ? "tafel:" + path.filename().string() : path.string();
     // libavformat answers EINVAL for an unknown muxer name; ask first to say what it is.
     if (av_guess_format(options.format.c_str(), nullptr, nullptr) == nullptr) {
         return av_fail(AVERROR_MUXER_NOT_FOUND, fmt::format("container format '{}' for {}", options.format, url));
@@ -51,7 +63,13 @@ Result<std::unique_ptr<ContainerWriter>> ContainerWriter::create(const std::file
         return av_fail(ret < 0 ? ret : AVERROR_MUXER_NOT_FOUND,
                        fmt::format("container format '{}' for {}", options.format, url));
     }
-    if ((context->oformat->flags & AVFMT_NOFILE) == 0) {
+    if (options.directory) {
+        if ((context->oformat->flags & AVFMT_NOFILE) == 0)
+            return fail(Errc::unsupported, fmt::format("container format '{}' for {}: only a muxer that opens its own "
+                                                       "files (hls, dash, segment) writes into a folder",
+                                                       options.format, url));
+        options.directory->attach(*context);
+    } else if ((context->oformat->flags & AVFMT_NOFILE) == 0) {
         ret = avio_open(&context->pb, url.c_str(), AVIO_FLAG_WRITE);
         if (ret < 0) return av_fail(ret, fmt::format("open {}", url));
     }
@@ -87,7 +105,7 @@ Result<std::unique_ptr<ContainerWriter>> ContainerWriter::create(const std::file
         ret = av_dict_set(&chapter->metadata, "title", c.title.c_str(), 0);
         if (ret < 0) return av_fail(ret, fmt::format("chapter title of {}", url));
     }
-    return std::unique_ptr<ContainerWriter>(new ContainerWriter(path, std::move(context), options.faststart));
+    return std::unique_ptr<ContainerWriter>(new ContainerWriter(path, std::move(context), options));
 }
 
 bool ContainerWriter::needs_global_header() const {
@@ -123,6 +141,7 @@ Result<void> ContainerWriter::write_header() {
     if (header_written_) return {};
     AVDictionary* raw_options = nullptr;
     if (faststart_) av_dict_set(&raw_options, "movflags", "+faststart", 0);
+    for (const auto& [key, value] : muxer_options_) av_dict_set(&raw_options, key.c_str(), value.c_str(), 0);
     int ret = avformat_write_header(context_.get(), &raw_options);
     std::unique_ptr<AVDictionary, DictionaryDeleter> left_over{raw_options};
     if (ret < 0) return av_fail(ret, fmt::format("write header of {}", path_));

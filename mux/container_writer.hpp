@@ -11,12 +11,15 @@
 #include <memory>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 struct AVCodecParameters;
 struct AVPacket;
 
 namespace tafel::mux {
+
+class OutputDirectory;
 
 // A chapter of the file (Matroska Chapters; MP4 Nero "chpl" + QuickTime chapter track).
 struct ContainerChapter {
@@ -30,6 +33,12 @@ struct ContainerOptions {
     std::string title;        // container metadata "title" (empty: none)
     bool faststart = false;   // mp4/mov: moov before mdat (the file is rewritten in finish())
     std::vector<ContainerChapter> chapters; // written with the header
+    // Private options of the muxer, given to avformat_write_header ("hls_time" = "6", …).
+    std::vector<std::pair<std::string, std::string>> muxer_options;
+    // A muxer that writes files of its own (AVFMT_NOFILE: hls, dash, segment) writes them into
+    // this folder through its descriptor, each atomically (mux/output_directory.hpp); the
+    // path given to create() is then only the name of its main file inside it.
+    std::shared_ptr<OutputDirectory> directory;
 };
 
 class ContainerWriter {
@@ -63,11 +72,13 @@ public:
     const std::filesystem::path& path() const { return path_; }
 
 private:
-    ContainerWriter(std::filesystem::path path, OutputFormatPtr context, bool faststart);
+    ContainerWriter(std::filesystem::path path, OutputFormatPtr context, const ContainerOptions& options);
 
     std::filesystem::path path_;
+    std::shared_ptr<OutputDirectory> directory_; // declared before context_: outlives it
     OutputFormatPtr context_;
     bool faststart_ = false;
+    std::vector<std::pair<std::string, std::string>> muxer_options_;
     bool header_written_ = false;
     bool finished_ = false;
     std::vector<Rational> packet_time_bases_;   // per stream, as given to add_stream

@@ -36,14 +36,16 @@ Result<std::map<std::string, fs::path>> files_of(const fs::path& dir) {
     return files;
 }
 
-Result<nlohmann::json> read_manifest(const fs::path& dir) {
-    std::ifstream in(dir / k_manifest);
-    if (!in) return fail(Errc::not_found, fmt::format("{} cannot be opened", (dir / k_manifest).string()));
+Result<nlohmann::json> read_manifest_file(const fs::path& file) {
+    std::ifstream in(file);
+    if (!in) return fail(Errc::not_found, fmt::format("{} cannot be opened", file.string()));
     auto doc = nlohmann::json::parse(in, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
-        return fail(Errc::malformed_input, fmt::format("{} is not a JSON object", (dir / k_manifest).string()));
+        return fail(Errc::malformed_input, fmt::format("{} is not a JSON object", file.string()));
     return doc;
 }
+
+Result<nlohmann::json> read_manifest(const fs::path& dir) { return read_manifest_file(dir / k_manifest); }
 
 } // namespace
 
@@ -69,10 +71,12 @@ Result<std::string> sha256_file(const fs::path& file) {
     return hex;
 }
 
-Result<void> add_checksums(const fs::path& dir) {
+Result<void> add_checksums(const fs::path& dir) { return add_checksums(dir, dir / k_manifest); }
+
+Result<void> add_checksums(const fs::path& dir, const fs::path& manifest_file) {
     std::error_code ec;
-    if (!fs::exists(dir / k_manifest, ec)) return {};
-    auto manifest = read_manifest(dir);
+    if (!fs::exists(manifest_file, ec)) return {};
+    auto manifest = read_manifest_file(manifest_file);
     if (!manifest) return std::unexpected(manifest.error());
     auto files = files_of(dir);
     if (!files) return std::unexpected(files.error());

@@ -17,6 +17,9 @@ Result<std::string> sha256_file(const std::filesystem::path& file);
 // manifest.json itself, and "sha256" to each entry of "files"; manifest.json is rewritten
 // atomically (temp file + rename). A folder without manifest.json is left alone.
 Result<void> add_checksums(const std::filesystem::path& dir);
+// The same with the manifest read from `manifest` (elsewhere, e.g. a private work folder) and
+// written into `dir`: a folder already published gets a new manifest in one rename.
+Result<void> add_checksums(const std::filesystem::path& dir, const std::filesystem::path& manifest);
 
 struct IntegrityProblem {
     enum class Kind { missing, altered, unlisted, no_checksums };

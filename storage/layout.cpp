@@ -8,11 +8,13 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <system_error>
 #include <utility>
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace tafel::storage {
@@ -41,6 +43,12 @@ Result<void> check_id(std::string_view what, const std::string& id) {
 }
 
 } // namespace
+
+std::optional<FolderIdentity> identity_of(const fs::path& folder) {
+    struct stat st {};
+    if (::stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+    return FolderIdentity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
 
 Result<void> Layout::ensure() const {
     for (const fs::path& dir : {root_ / "raw", root_ / "published", tmp_root()}) {
@@ -142,7 +150,7 @@ Result<void> Layout::publish(const fs::path& work_dir, const std::string& id) co
         int err = rename_flags(work_dir, target, RENAME_NOREPLACE);
         if (err == 0) return {};
         if (unsupported_flags(err)) {
-            auto placed = publish_locked(work_dir, id, /*replace=*/true);
+            auto placed = publish_locked(work_dir, id, /*replace=*/true, std::nullopt);
             if (!placed) return std::unexpected(placed.error());
             return {};
         }
@@ -164,7 +172,7 @@ Result<bool> Layout::publish_if_absent(const fs::path& work_dir, const std::stri
     if (auto ok = prepare_publish(work_dir, id); !ok) return std::unexpected(ok.error());
     const fs::path target = published_dir(id);
     const int err = rename_flags(work_dir, target, RENAME_NOREPLACE);
-    if (unsupported_flags(err)) return publish_locked(work_dir, id, /*replace=*/false);
+    if (unsupported_flags(err)) return publish_locked(work_dir, id, /*replace=*/false, std::nullopt);
     if (err != 0 && !target_taken(err)) return errno_rename_fail(work_dir, target, err);
     if (err != 0) {
         // Something is published already (the full render finished first): it stays.
@@ -175,14 +183,41 @@ Result<bool> Layout::publish_if_absent(const fs::path& work_dir, const std::stri
     return true;
 }
 
-Result<bool> Layout::publish_locked(const fs::path& work_dir, const std::string& id, bool replace) const {
+Result<bool> Layout::publish_replacing(const fs::path& work_dir, const std::string& id, FolderIdentity expected) const {
+    if (auto ok = prepare_publish(work_dir, id); !ok) return std::unexpected(ok.error());
+    const fs::path target = published_dir(id);
+    const int err = rename_flags(work_dir, target, RENAME_EXCHANGE);
+    if (unsupported_flags(err)) return publish_locked(work_dir, id, /*replace=*/true, expected);
+    if (err == ENOENT) return publish_if_absent(work_dir, id); // taken back meanwhile
+    if (err != 0) return errno_rename_fail(work_dir, target, err);
+    std::error_code ec;
+    if (identity_of(work_dir) != expected) {
+        // Not the unfinished preview: something newer (the full render) had taken its place
+        // between the caller's look and the swap. It goes straight back; ours is dropped.
+        const int back = rename_flags(work_dir, target, RENAME_EXCHANGE);
+        if (back != 0)
+            log::get("storage")->error("publish {}: cannot swap the newer version back from {}: {}", id,
+                                       work_dir.string(), std::strerror(back));
+        else
+            fs::remove_all(work_dir, ec);
+        return false;
+    }
+    fs::remove_all(work_dir, ec); // the unfinished preview it replaced
+    if (ec)
+        log::get("storage")->warn("publish {}: could not remove the replaced version {}: {}", id, work_dir.string(),
+                                  ec.message());
+    return true;
+}
+
+Result<bool> Layout::publish_locked(const fs::path& work_dir, const std::string& id, bool replace,
+                                    std::optional<FolderIdentity> only) const {
     auto lock = PublishLock::take(tmp_root());
     if (!lock) return std::unexpected(lock.error());
     std::error_code ec;
     const fs::path target = published_dir(id);
     fs::path aside;
     if (fs::exists(target, ec)) {
-        if (!replace) {
+        if (!replace || (only && identity_of(target) != *only)) {
             fs::remove_all(work_dir, ec);
             return false;
         }
@@ -217,6 +252,35 @@ Result<void> Layout::remove(const std::string& id) const {
     fs::remove_all(raw_dir(id), ec);
     if (ec) return fs_fail("remove", raw_dir(id), ec);
     return {};
+}
+
+Result<bool> Layout::unpublish_if(const std::string& id, FolderIdentity mine) const {
+    if (auto ok = check_id("recording id", id); !ok) return std::unexpected(ok.error());
+    if (identity_of(published_dir(id)) != mine) return false;
+    const fs::path target = published_dir(id);
+    const fs::path aside = tmp_root() / fmt::format("{}-deleted-{}", id, random_hex_id(8));
+    std::error_code ec;
+    fs::rename(target, aside, ec);
+    if (ec == std::errc::no_such_file_or_directory) return false;
+    if (ec) return rename_fail(target, aside, ec);
+    if (identity_of(aside) != mine) {
+        // Replaced between the look and the rename: put the newer version back, unless an
+        // even newer one is there already.
+        int err = rename_flags(aside, target, RENAME_NOREPLACE);
+        if (unsupported_flags(err)) {
+            fs::rename(aside, target, ec);
+            err = ec ? ec.value() : 0;
+        }
+        if (target_taken(err))
+            fs::remove_all(aside, ec);
+        else if (err != 0)
+            log::get("storage")->error("unpublish {}: cannot put the newer version back from {}: {}", id,
+                                       aside.string(), std::strerror(err));
+        return false;
+    }
+    fs::remove_all(aside, ec);
+    if (ec) return fs_fail("remove", aside, ec);
+    return true;
 }
 
 Result<void> Layout::unpublish(const std::string& id) const {

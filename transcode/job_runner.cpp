@@ -350,46 +350,107 @@ Result<bool> JobRunner::run_preview(storage::Catalog& catalog, const std::string
     auto log = log::get("worker");
     const std::string& id = job.recording_id;
     // Idempotent: whatever is published already (an earlier preview, or the full render that
-    // finished first) holds at least the audio, so there is nothing left to do.
-    std::error_code ec;
-    if (std::filesystem::exists(layout_.published_dir(id), ec)) {
-        log->info("job {}: {} is published already, no preview needed", job.id, id);
-        return false;
+    // finished first) holds at least the audio, so there is nothing left to do — except a
+    // crashed attempt's unfinished preview (a stream that never got its end), which this
+    // attempt encodes again into a fresh folder and swaps in (never over anything else).
+    std::optional<storage::FolderIdentity> unfinished;
+    if (auto there = layout_.published_identity(id)) {
+        if (!is_unfinished_preview(layout_.published_dir(id))) {
+            log->info("job {}: {} is published already, no preview needed", job.id, id);
+            return false;
+        }
+        unfinished = there;
+        log->info("job {}: {} holds an unfinished preview (a crashed attempt's): it is made again and replaced", job.id,
+                  id);
     }
     remove_stale_work_dirs(layout_, id, job.id);
     auto work = layout_.make_work_dir(id, std::to_string(job.id));
     if (!work) return std::unexpected(work.error());
-    log->info("job {} ({}): audio-only preview of {} into {}", job.id, worker, id, work->string());
-    bool lease_lost = false;
-    auto summary =
-        render_preview(layout_.raw_dir(id), *work, options_.render, heartbeats(catalog, worker, job.id, lease_lost));
-    if (!summary) {
+    auto folder = layout_.make_work_dir(id, std::to_string(job.id)); // becomes published/<id>/
+    std::error_code ec;
+    if (!folder) {
         std::filesystem::remove_all(*work, ec);
-        if (lease_lost) return fail(Errc::cancelled, fmt::format("job {} lost its lease", job.id));
+        return std::unexpected(folder.error());
+    }
+    log->info("job {} ({}): audio-only preview of {} into {}", job.id, worker, id, folder->string());
+
+    bool lease_lost = false;
+    int permille_now = 0;
+    auto beats = heartbeats(catalog, worker, job.id, lease_lost);
+    auto progress = [&](int permille) {
+        permille_now = permille;
+        return beats(permille);
+    };
+    std::optional<storage::FolderIdentity> mine; // the published folder, once it is
+    PreviewPublisher publisher;
+    // Published as soon as the stream has its first segment (issue 6): the light lane's
+    // catalog marks and audit entry are the publication's, not the job's end.
+    publisher.publish = [&](const std::filesystem::path& dir) -> Result<bool> {
+        const auto identity = storage::identity_of(dir);
+        if (!identity)
+            return fail(Errc::io, fmt::format("job {}: {} vanished before publishing", job.id, dir.string()));
+        // A deletion cancels the job before it removes the files: a job that lost its lease
+        // must not publish.
+        if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, permille_now); !beat) {
+            lease_lost = true;
+            return fail(Errc::cancelled,
+                        fmt::format("job {} lost its lease before publishing: {}", job.id, beat.error().describe()));
+        }
+        // Never over a full render that finished first (RENAME_NOREPLACE, or only over the
+        // unfinished preview); that one supersedes it.
+        auto placed = unfinished ? layout_.publish_replacing(dir, id, *unfinished) : layout_.publish_if_absent(dir, id);
+        if (!placed || !*placed) return placed;
+        mine = identity;
+        if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, permille_now); !beat) {
+            lease_lost = true; // cancelled while publishing (a deletion): taken back below
+            return fail(Errc::cancelled,
+                        fmt::format("job {} lost its lease while publishing: {}", job.id, beat.error().describe()));
+        }
+        if (auto parts = catalog.mark_parts_ready(id, storage::k_part_audio);
+            !parts && parts.error().code != Errc::unsupported)
+            return std::unexpected(parts.error());
+        audit(catalog, worker, "published", id,
+              fmt::format("{{\"job\": {}, \"parts\": [\"audio\"], \"stream\": \"{}\"}}", job.id,
+                          k_audio_stream_playlist));
+        log->info("job {}: published the audio-only preview of {} at its first stream segment", job.id, id);
+        return true;
+    };
+    publisher.still_ours = [&] { return mine && layout_.published_identity(id) == mine; };
+
+    auto summary = render_preview(layout_.raw_dir(id), *work, *folder, options_.render, progress, publisher);
+    std::filesystem::remove_all(*work, ec);
+    if (!mine) std::filesystem::remove_all(*folder, ec); // never published (once published, its name is free)
+    // A deletion cancels the job, then removes the folder: an error or a "superseded" may be
+    // what the preview noticed first, before its next heartbeat.
+    const auto lease_held = [&] {
+        if (!lease_lost && !catalog.heartbeat(job.id, worker, options_.lease, permille_now)) lease_lost = true;
+        return !lease_lost;
+    };
+    if (!summary) {
+        if (!lease_held()) {
+            // Lease lost, cancelled or deleted while streaming: take back what it published,
+            // unless the full render has replaced it meanwhile, which answers for itself.
+            if (mine) (void)layout_.unpublish_if(id, *mine);
+            return fail(Errc::cancelled, fmt::format("job {} lost its lease: {}", job.id, summary.error().describe()));
+        }
+        if (mine)
+            log->warn("job {}: the preview of {} failed while streaming; its unfinished folder stays published until "
+                      "a retry replaces it",
+                      job.id, id);
         return std::unexpected(summary.error());
     }
-    if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
-        std::filesystem::remove_all(*work, ec);
-        return fail(Errc::cancelled,
-                    fmt::format("job {} lost its lease before publishing: {}", job.id, beat.error().describe()));
-    }
-    // Never over a full render that finished first (RENAME_NOREPLACE); that one supersedes it.
-    auto placed = layout_.publish_if_absent(*work, id);
-    if (!placed) {
-        std::filesystem::remove_all(*work, ec);
-        return std::unexpected(placed.error());
-    }
-    if (!*placed) {
-        log->info("job {}: {} was published meanwhile, the preview is not needed", job.id, id);
+    if (summary->superseded) {
+        if (!lease_held()) return fail(Errc::cancelled, fmt::format("job {} lost its lease while streaming", job.id));
+        log->info("job {}: {} is published by another job (the full render): the preview is superseded, nothing to "
+                  "do",
+                  job.id, id);
         return false;
     }
     if (auto beat = catalog.heartbeat(job.id, worker, options_.lease, 1000); !beat) {
-        // Cancelled while publishing (a deletion): take it back unless the full render has
-        // replaced it meanwhile, which answers for itself.
         auto after = catalog.job(job.id);
-        if (after && *after && (*after)->state == storage::JobState::cancelled) (void)layout_.unpublish(id);
+        if (after && *after && (*after)->state == storage::JobState::cancelled) (void)layout_.unpublish_if(id, *mine);
         return fail(Errc::cancelled,
-                    fmt::format("job {} lost its lease while publishing: {}", job.id, beat.error().describe()));
+                    fmt::format("job {} lost its lease at the end of its stream: {}", job.id, beat.error().describe()));
     }
     return true;
 }
@@ -405,13 +466,8 @@ Result<void> JobRunner::finish_preview(storage::Catalog& catalog, const std::str
         if (outcome.error().code != Errc::cancelled) (void)catalog.fail(job.id, worker, outcome.error().describe());
         return std::unexpected(outcome.error());
     }
-    if (*outcome) {
-        if (auto parts = catalog.mark_parts_ready(id, storage::k_part_audio); !parts) {
-            if (parts.error().code != Errc::unsupported) return parts;
-        }
-        audit(catalog, worker, "published", id, fmt::format("{{\"job\": {}, \"parts\": [\"audio\"]}}", job.id));
-        log->info("job {}: published the audio-only preview of {}", job.id, id);
-    }
+    // Published (the catalog's ready parts and the audit entry) when its stream began.
+    if (*outcome) log->info("job {}: the audio-only preview of {} is complete", job.id, id);
     return catalog.succeed(job.id, worker);
 }
 

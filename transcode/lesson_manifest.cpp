@@ -34,6 +34,8 @@ std::string mime_for(const std::filesystem::path& file) {
     if (ext == ".webm") return "video/webm";
     if (ext == ".mp4") return "video/mp4";
     if (ext == ".m4a") return "audio/mp4";
+    if (ext == ".m3u8") return "application/vnd.apple.mpegurl"; // RFC 8216 §4
+    if (ext == ".m4s") return "video/iso.segment";              // fMP4 media segment (IANA)
     if (ext == ".json") return "application/json";
     if (ext == ".vtt") return "text/vtt";
     if (ext == ".txt") return "text/plain; charset=utf-8";
@@ -61,6 +63,7 @@ Result<void> write_manifest_json(const std::filesystem::path& file, const Lesson
         {"files", files},
         {"parts", m.parts},
     };
+    if (!m.audio_stream.empty()) j["audio_stream"] = m.audio_stream;
     if (std::find(m.parts.begin(), m.parts.end(), "video") != m.parts.end()) {
         j["layout"] = {{"preset", to_string(m.layout.preset)},
                        {"width", m.layout.width},

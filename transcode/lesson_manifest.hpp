@@ -30,6 +30,9 @@ struct LessonManifest {
     // Progressive publishing (issue 6): what of the lesson this folder holds, "audio" (the
     // audio-only files with chapters and chat: the preview job) and "video" (the render job).
     std::vector<std::string> parts{"audio", "video"};
+    // The preview's growing HLS stream of the audio (issue 6): its playlist, relative to the
+    // recording's folder ("audio/index.m3u8"); empty: none (the render's folder).
+    std::string audio_stream;
 };
 
 // The MIME type tafel serves a published file with, from its extension.

@@ -6,9 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace tafel::test {
 
@@ -26,5 +28,19 @@ private:
 
 // The catalog row of the stopped recording `info` (id, meeting, title, context, start).
 storage::RecordingRow stopped_row(const ingest::RecordingInfo& info);
+
+// The job as the catalog has it now (REQUIREs that it exists).
+storage::Job job_of(storage::Catalog& catalog, std::int64_t id);
+
+// Polls `pred` every 25 ms until it holds or `timeout` passed; the last answer.
+template <typename Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25)); // polling step of a bounded wait
+    }
+    return pred();
+}
 
 } // namespace tafel::test

@@ -28,6 +28,7 @@
 using namespace tafel;
 using namespace std::chrono_literals;
 using tafel::test::ChildProcess;
+using tafel::test::job_of;
 using tafel::test::run_command;
 namespace fs = std::filesystem;
 
@@ -49,13 +50,6 @@ bool has(const std::vector<std::string>& parts, const std::string& part) {
 int fetch(const std::string& url, const fs::path& to) {
     const auto r = run_command({"curl", "-s", "--max-time", "60", "-o", to.string(), "-w", "%{http_code}", url});
     return r.status == 0 ? std::stoi(r.out) : -1;
-}
-
-tafel::storage::Job job_of(tafel::storage::Catalog& catalog, std::int64_t id) {
-    auto j = catalog.job(id);
-    REQUIRE(j.has_value());
-    REQUIRE(j->has_value());
-    return **j;
 }
 
 } // namespace
@@ -99,7 +93,9 @@ TEST_CASE("progressive publishing: audio, chapters and chat are served while the
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     // As the recorder's session stop submits it: the render and its audio-only preview.
-    const std::int64_t render = storage::submit_recording(*catalog, id).value().render;
+    const auto submitted = storage::submit_recording(*catalog, id).value();
+    const std::int64_t render = submitted.render;
+    REQUIRE(submitted.preview.has_value());
 
     // 1. The audio-only part.
     std::vector<std::string> parts;
@@ -107,6 +103,11 @@ TEST_CASE("progressive publishing: audio, chapters and chat are served while the
         std::this_thread::sleep_for(100ms); // polling step of a bounded wait
     const double audio_s = seconds_since_start();
     REQUIRE(has(parts, "audio"));
+    // Published at the preview's first stream segment (audio/index.m3u8, the transcode tests
+    // check the stream); lesson.m4a and lesson.opus.webm join it when the preview completes.
+    while (seconds_since_start() < 300 && job_of(*catalog, *submitted.preview).state != storage::JobState::succeeded)
+        std::this_thread::sleep_for(100ms); // polling step of a bounded wait
+    REQUIRE(job_of(*catalog, *submitted.preview).state == storage::JobState::succeeded);
     const auto render_then = job_of(*catalog, render);
     INFO("audio-only part served " << audio_s << " s after the render job was submitted, render at "
                                    << render_then.progress_permille << " permille");

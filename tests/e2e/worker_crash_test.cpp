@@ -2,6 +2,7 @@
 // taken up again by another worker once its lease expires and finishes once; nothing
 // half-written is ever published, and the crashed attempt's work folder is cleaned up.
 #include "child_process.hpp"
+#include "lesson_catalog.hpp"
 #include "media_probe.hpp"
 
 #include "ingest/raw_recording.hpp"
@@ -24,6 +25,8 @@
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using tafel::test::ChildProcess;
+using tafel::test::job_of;
+using tafel::test::wait_until;
 
 namespace {
 
@@ -47,23 +50,6 @@ void make_recording(const tafel::storage::Layout& layout, tafel::storage::Catalo
     row.title = info.meeting.name;
     row.state = tafel::storage::RecordingState::stopped;
     REQUIRE(catalog.put_recording(row).has_value());
-}
-
-tafel::storage::Job job_of(tafel::storage::Catalog& catalog, std::int64_t id) {
-    auto j = catalog.job(id);
-    REQUIRE(j.has_value());
-    REQUIRE(j->has_value());
-    return **j;
-}
-
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(25ms); // polling step of a bounded wait
-    }
-    return pred();
 }
 
 int count_work_dirs(const tafel::storage::Layout& layout, const std::string& prefix) {

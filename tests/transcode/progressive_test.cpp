@@ -32,15 +32,6 @@ using namespace tafel::transcode::test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-} // namespace
-
 TEST_CASE("the preview job publishes the audio-only part: audio files, chapters, chat, manifest", "[integration]") {
     QueueData d;
     const std::string id = "lesson-preview";
@@ -74,8 +65,8 @@ TEST_CASE("the preview job publishes the audio-only part: audio files, chapters,
     CHECK(m4a.at("streams")[0].at("codec_name") == "aac");
     const auto pcm = decode_audio(dir / "lesson.opus.webm");
     CHECK(tone_level(pcm, 440, 1.0, 5.0) > 0.1);
-    CHECK(read_file(dir / "chapters.vtt").find("Hebelgesetz") != std::string::npos);
-    const auto chat = nlohmann::json::parse(read_file(dir / "chat.json"));
+    CHECK(read_text(dir / "chapters.vtt").find("Hebelgesetz") != std::string::npos);
+    const auto chat = nlohmann::json::parse(read_text(dir / "chat.json"));
     REQUIRE(chat.size() == 1);
     CHECK(chat[0].at("text") == "Willkommen");
     CHECK(chat[0].at("t_ms") == 1000);

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace tafel::transcode::test {
 
@@ -68,6 +69,11 @@ std::optional<storage::Job> job_of_kind(storage::Catalog& catalog, const std::st
 nlohmann::json manifest_of(const storage::Layout& layout, const std::string& id) {
     std::ifstream in(layout.published_dir(id) / "manifest.json");
     return nlohmann::json::parse(in);
+}
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 } // namespace tafel::transcode::test

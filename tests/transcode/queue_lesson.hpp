@@ -40,6 +40,8 @@ struct QueueData {
 storage::Job job_of(storage::Catalog& catalog, std::int64_t id);
 std::optional<storage::Job> job_of_kind(storage::Catalog& catalog, const std::string& id, const std::string& kind);
 nlohmann::json manifest_of(const storage::Layout& layout, const std::string& id);
+// A whole file's bytes (empty when it cannot be read).
+std::string read_text(const std::filesystem::path& path);
 
 // Polls `pred` every `step` until it holds or `timeout` passed; the last answer.
 template <typename Pred>
