@@ -254,13 +254,7 @@ TEST_CASE("the full render published while a preview streams: the preview ends w
     REQUIRE(held.streaming(d.layout, id));
     const auto preview_folder = d.layout.published_identity(id);
 
-    const auto render = d.catalog->enqueue(id, "render").value();
-    JobRunnerOptions fast;
-    fast.database_url = d.url();
-    fast.render.output.threads = 1;
-    auto fast_runner = JobRunner::create(fast, d.layout).value();
-    REQUIRE(fast_runner->run_once(*d.catalog, "fast").value());
-    REQUIRE(job_of(*d.catalog, render).state == storage::JobState::succeeded);
+    REQUIRE(render_now(d, id).state == storage::JobState::succeeded);
     const auto dir = d.layout.published_dir(id);
     CHECK(d.layout.published_identity(id) != preview_folder);
     const auto render_folder = d.layout.published_identity(id);

@@ -162,13 +162,7 @@ TEST_CASE("a preview that finishes after the full render never replaces it", "[i
         REQUIRE(cv.wait_for(lock, 60s, [&] { return held; }));
     }
 
-    const auto render = d.catalog->enqueue(id, "render").value();
-    JobRunnerOptions fast;
-    fast.database_url = d.url();
-    fast.render.output.threads = 1;
-    auto fast_runner = JobRunner::create(fast, d.layout).value();
-    REQUIRE(fast_runner->run_once(*d.catalog, "fast").value());
-    REQUIRE(job_of(*d.catalog, render).state == storage::JobState::succeeded);
+    REQUIRE(render_now(d, id).state == storage::JobState::succeeded);
     CHECK(manifest_of(d.layout, id).at("parts") == nlohmann::json::array({"audio", "video"}));
 
     {

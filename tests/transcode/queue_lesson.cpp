@@ -2,6 +2,7 @@
 
 #include "ingest/raw_recording.hpp"
 #include "raw_lesson.hpp"
+#include "transcode/job_runner.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -74,6 +75,16 @@ nlohmann::json manifest_of(const storage::Layout& layout, const std::string& id)
 std::string read_text(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+storage::Job render_now(QueueData& d, const std::string& id) {
+    const auto render = d.catalog->enqueue(id, "render").value();
+    JobRunnerOptions options;
+    options.database_url = d.url();
+    options.render.output.threads = 1;
+    auto runner = JobRunner::create(options, d.layout).value();
+    (void)runner->run_once(*d.catalog, "render-now").value(); // false (nothing ran) shows in the job's state
+    return job_of(*d.catalog, render);
 }
 
 } // namespace tafel::transcode::test

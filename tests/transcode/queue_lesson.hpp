@@ -39,6 +39,9 @@ struct QueueData {
 
 storage::Job job_of(storage::Catalog& catalog, std::int64_t id);
 std::optional<storage::Job> job_of_kind(storage::Catalog& catalog, const std::string& id, const std::string& kind);
+// The full render of `id`, queued now and run at once by a runner of its own (one encoder
+// thread, as a second worker would): the render job as it ended.
+storage::Job render_now(QueueData& d, const std::string& id);
 nlohmann::json manifest_of(const storage::Layout& layout, const std::string& id);
 // A whole file's bytes (empty when it cannot be read).
 std::string read_text(const std::filesystem::path& path);
