@@ -47,6 +47,14 @@ Result<nlohmann::json> read_manifest_file(const fs::path& file) {
 
 Result<nlohmann::json> read_manifest(const fs::path& dir) { return read_manifest_file(dir / k_manifest); }
 
+// A playlist is closed once it says so (RFC 8216 §4.3.3.4); unreadable counts as open.
+bool playlist_closed(const fs::path& file) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with("#EXT-X-ENDLIST")) return true;
+    return false;
+}
+
 } // namespace
 
 Result<std::string> sha256_file(const fs::path& file) {
@@ -126,6 +134,15 @@ Result<std::vector<IntegrityProblem>> verify_checksums(const fs::path& dir) {
     }
     auto files = files_of(dir);
     if (!files) return std::unexpected(files.error());
+    // A preview still streaming (issue 6): its playlist grows and new segments join its
+    // folder after the manifest was written; until the playlist is closed (#EXT-X-ENDLIST,
+    // RFC 8216 §4.3.3.4) that is the writer at work, not tampering. Segments already listed
+    // are still checked: they never change once written.
+    const fs::path playlist = manifest->value("audio_stream", std::string{});
+    const bool growing = !playlist.empty() && files->contains(playlist.generic_string()) &&
+                         !playlist_closed(files->at(playlist.generic_string()));
+    const std::string growing_dir = growing ? playlist.parent_path().generic_string() + "/" : std::string{};
+    const auto still_written = [&](const std::string& rel) { return growing && rel.starts_with(growing_dir); };
     for (const auto& [rel, expected] : sums->items()) {
         // A listed name must stay inside the folder (a forged manifest must not make verify
         // read elsewhere).
@@ -134,12 +151,13 @@ Result<std::vector<IntegrityProblem>> verify_checksums(const fs::path& dir) {
             problems.push_back({IntegrityProblem::Kind::missing, rel});
             continue;
         }
+        if (still_written(rel) && rel == playlist.generic_string()) continue;
         auto sum = sha256_file(found->second);
         if (!sum || !expected.is_string() || *sum != expected.get<std::string>())
             problems.push_back({IntegrityProblem::Kind::altered, rel});
     }
     for (const auto& [rel, path] : *files)
-        if (!sums->contains(rel)) problems.push_back({IntegrityProblem::Kind::unlisted, rel});
+        if (!sums->contains(rel) && !still_written(rel)) problems.push_back({IntegrityProblem::Kind::unlisted, rel});
     return problems;
 }
 

@@ -79,6 +79,45 @@ TEST_CASE("publish writes SHA-256 checksums into manifest.json and verify finds 
     CHECK(by_file.at("extra.bin") == "unlisted");
 }
 
+TEST_CASE("verify lets a preview's growing audio stream grow and still checks what it listed", "[integration]") {
+    TempDir data;
+    const Layout layout(data.path());
+    auto work = layout.make_work_dir("rec-s", "1");
+    REQUIRE(work.has_value());
+    write_file(*work / "chapters.vtt", "WEBVTT\n");
+    write_file(*work / "audio" / "init.mp4", "init");
+    write_file(*work / "audio" / "seg-00000.m4s", "segment 0");
+    write_file(*work / "audio" / "index.m3u8", "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:6.0,\nseg-00000.m4s\n");
+    write_file(*work / "manifest.json", nlohmann::json{{"id", "rec-s"}, {"audio_stream", "audio/index.m3u8"}}.dump());
+    REQUIRE(layout.publish(*work, "rec-s").has_value());
+    const fs::path dir = layout.published_dir("rec-s");
+
+    // The writer at work: a segment joins, the playlist lists it.
+    write_file(dir / "audio" / "seg-00001.m4s", "segment 1");
+    write_file(dir / "audio" / "index.m3u8",
+               "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:6.0,\nseg-00000.m4s\n#EXTINF:6.0,\nseg-00001.m4s\n");
+    CHECK(verify_checksums(dir).value().empty());
+    // A listed segment is still checked while the stream grows, and files outside it as ever.
+    write_file(dir / "audio" / "seg-00000.m4s", "segment O");
+    write_file(dir / "extra.bin", "?");
+    auto problems = verify_checksums(dir).value();
+    REQUIRE(problems.size() == 2);
+    std::map<std::string, std::string> by_file;
+    for (const auto& p : problems) by_file[p.file] = to_string(p.kind);
+    CHECK(by_file.at("audio/seg-00000.m4s") == "altered");
+    CHECK(by_file.at("extra.bin") == "unlisted");
+    // Once closed, the stream is judged like any file: the playlist changed since the manifest.
+    write_file(dir / "audio" / "seg-00000.m4s", "segment 0");
+    fs::remove(dir / "extra.bin");
+    write_file(dir / "audio" / "index.m3u8", "#EXTM3U\n#EXTINF:6.0,\nseg-00000.m4s\n#EXT-X-ENDLIST\n");
+    problems = verify_checksums(dir).value();
+    by_file.clear();
+    for (const auto& p : problems) by_file[p.file] = to_string(p.kind);
+    CHECK(by_file.size() == 2);
+    CHECK(by_file["audio/index.m3u8"] == "altered");
+    CHECK(by_file["audio/seg-00001.m4s"] == "unlisted");
+}
+
 TEST_CASE("sha256_file matches the FIPS 180-4 example \"abc\"", "[unit]") {
     TempDir dir;
     write_file(dir.path() / "abc", "abc");
